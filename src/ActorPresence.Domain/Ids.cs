@@ -1,0 +1,171 @@
+using System.Text;
+
+namespace ActorPresence.Domain;
+
+/// <summary>A device id such as <c>PJSIP/1000</c> or <c>Custom:lamp1</c>: 1–128 printable ASCII characters, no whitespace.</summary>
+public sealed record DeviceId : IComparable<DeviceId>
+{
+    public const int MaxLength = 128;
+
+    public DeviceId(string value)
+    {
+        Value = IdRules.PrintableAscii(value, "device", MaxLength);
+    }
+
+    public string Value { get; }
+
+    public int CompareTo(DeviceId? other) => string.CompareOrdinal(Value, other?.Value);
+
+    public override string ToString() => Value;
+}
+
+/// <summary>
+/// A voicemail mailbox, <c>box@context</c>; a bare <c>box</c> means <c>box@default</c>. Both parts are
+/// 1–64 printable ASCII characters without whitespace or <c>@</c>.
+/// </summary>
+public sealed record MailboxId : IComparable<MailboxId>
+{
+    public const int MaxPartLength = 64;
+    public const string DefaultContext = "default";
+
+    public MailboxId(string value)
+    {
+        if (value is null)
+        {
+            throw new ValidationException("mailbox", "is required (box@context)");
+        }
+        var at = value.IndexOf('@');
+        var box = at < 0 ? value : value[..at];
+        var context = at < 0 ? DefaultContext : value[(at + 1)..];
+        Box = IdRules.PrintableAscii(box, "mailbox", MaxPartLength, "box@context: the box part", forbidden: '@');
+        Context = IdRules.PrintableAscii(context, "mailbox", MaxPartLength, "box@context: the context part", forbidden: '@');
+    }
+
+    public string Box { get; }
+
+    public string Context { get; }
+
+    /// <summary>The canonical form, always with its context.</summary>
+    public string Value => $"{Box}@{Context}";
+
+    public int CompareTo(MailboxId? other) => string.CompareOrdinal(Value, other?.Value);
+
+    public override string ToString() => Value;
+}
+
+/// <summary>A presentity such as <c>alice</c>: 1–128 printable characters (any script, no control characters).</summary>
+public sealed record PresentityId : IComparable<PresentityId>
+{
+    public const int MaxLength = 128;
+
+    public PresentityId(string value)
+    {
+        Value = IdRules.PrintableText(value, "presentity", 1, MaxLength);
+    }
+
+    public string Value { get; }
+
+    public int CompareTo(PresentityId? other) => string.CompareOrdinal(Value, other?.Value);
+
+    public override string ToString() => Value;
+}
+
+/// <summary>
+/// A node's stable, operator-chosen name (Asterisk's EID): it names the node's device views, survives
+/// restarts and is the origin of every event. 1–64 characters of <c>A–Z a–z 0–9 . _ -</c>.
+/// </summary>
+public sealed record NodeName : IComparable<NodeName>
+{
+    public const int MaxLength = 64;
+
+    public NodeName(string value)
+    {
+        if (value is null || value.Length is 0 or > MaxLength || !value.All(IsAllowed))
+        {
+            throw new ValidationException(
+                "node-name",
+                $"must be 1–{MaxLength} characters of letters, digits, '.', '_' or '-' (got {IdRules.Describe(value)})");
+        }
+        Value = value;
+    }
+
+    public string Value { get; }
+
+    public int CompareTo(NodeName? other) => string.CompareOrdinal(Value, other?.Value);
+
+    public override string ToString() => Value;
+
+    private static bool IsAllowed(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
+}
+
+internal static class IdRules
+{
+    public static string PrintableAscii(string? value, string field, int maxLength, string? what = null, char? forbidden = null)
+    {
+        var ok = value is { Length: > 0 } && value.Length <= maxLength
+            && value.All(c => c is > ' ' and <= '~' && c != forbidden);
+        if (!ok)
+        {
+            var extra = forbidden is { } f ? $" or '{f}'" : "";
+            var subject = what is null ? "must be" : $"{what} must be";
+            throw new ValidationException(
+                field,
+                $"{subject} 1–{maxLength} printable ASCII characters without whitespace{extra} (got {Describe(value)})");
+        }
+        return value!;
+    }
+
+    /// <summary>Text of printable characters: no control characters, well-formed UTF-16, length counted in characters (runes).</summary>
+    public static string PrintableText(string? value, string field, int minLength, int maxLength)
+    {
+        var count = 0;
+        var ok = value is not null;
+        if (ok)
+        {
+            var span = value.AsSpan();
+            while (!span.IsEmpty)
+            {
+                if (Rune.DecodeFromUtf16(span, out var rune, out var used) != System.Buffers.OperationStatus.Done
+                    || Rune.IsControl(rune))
+                {
+                    ok = false;
+                    break;
+                }
+                count++;
+                span = span[used..];
+            }
+        }
+        if (!ok || count < minLength || count > maxLength)
+        {
+            throw new ValidationException(
+                field,
+                $"must be {minLength}–{maxLength} printable characters, no control characters (got {Describe(value)})");
+        }
+        return value!;
+    }
+
+    public static string Describe(string? value) => value switch
+    {
+        null => "nothing",
+        { Length: 0 } => "an empty value",
+        { Length: > 40 } => $"{value.Length} characters",
+        _ => $"'{Escape(value)}'",
+    };
+
+    private static string Escape(string value)
+    {
+        var sb = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) || char.IsWhiteSpace(c) && c != ' ')
+            {
+                sb.Append($"\\u{(int)c:x4}");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+}
