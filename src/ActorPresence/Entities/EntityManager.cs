@@ -1,0 +1,481 @@
+using ActorPresence.Domain;
+using ActorPresence.Replication;
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
+using static ActorPresence.Entities.EntityProtocol;
+using Get = ActorPresence.Entities.EntityProtocol.Get;
+using Subscribe = ActorPresence.Entities.EntityProtocol.Subscribe;
+using Unsubscribe = ActorPresence.Entities.EntityProtocol.Unsubscribe;
+
+namespace ActorPresence.Entities;
+
+/// <summary>
+/// One per entity kind on each node, at the same path everywhere (<see cref="EntityModel.ManagerName"/>).
+/// It is the node's pipeline for its kind:
+/// <list type="bullet">
+/// <item>routes writes, reads and subscriptions to entity actors, creating them on demand and
+/// stopping them when idle (with a hand-off, so nothing sent to a stopping actor is lost);</item>
+/// <item>sends each local change at once to its peers on the other nodes (the direct path) and
+/// writes it, and every change received directly, to the local distributed-data replica;</item>
+/// <item>subscribes to the kind's distributed-data keys and turns each notification into the
+/// entries that are new to this node;</item>
+/// <item>serves prefix and everything subscriptions, with their initial state.</item>
+/// </list>
+/// Between a change's arrival and distributed data catching up, what an entity with no live actor
+/// holds is kept in a small overlay, so reads and new actors never go back in time.
+/// </summary>
+public sealed class EntityManager : ReceiveActor
+{
+    private readonly EntityModel _model;
+    private readonly ActorPresenceSettings _settings;
+    private readonly KeySpace _keys;
+    private readonly Dictionary<string, int> _keyIndex;
+    private readonly IActorRef _replicator;
+    private readonly string _self;
+    private readonly long _incarnation;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private readonly EntityMap[] _snapshots;
+    private readonly Dictionary<string, IActorRef> _children = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _childIds = [];
+    private readonly Dictionary<string, Slot> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Slot> _overlay = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(object Message, IActorRef? Sender)>> _handoff = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, SubscriptionFilter> _subscribers = [];
+    private readonly List<(int Key, string Id, Entry Entry, IActorRef? ReplyTo)> _pendingWrites = [];
+    private IReadOnlyList<ActorSelection> _peers = [];
+    private bool _flushScheduled;
+
+    public EntityManager(EntityModel model, ActorPresenceSettings settings, IActorRef replicator, long incarnation)
+    {
+        _model = model;
+        _settings = settings;
+        _keys = new KeySpace(model.Kind, settings.KeyCount);
+        _keyIndex = _keys.Keys.Select((k, i) => (k.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        _snapshots = Enumerable.Repeat(EntityMap.Empty, _keys.Keys.Count).ToArray();
+        _replicator = replicator;
+        _self = settings.NodeName.Value;
+        _incarnation = incarnation;
+
+        Receive<Write>(m => Route(m.Id, m, Sender));
+        Receive<Get>(m =>
+        {
+            if (_children.ContainsKey(m.Id) || _handoff.ContainsKey(m.Id))
+            {
+                Route(m.Id, m, Sender);
+            }
+            else
+            {
+                Sender.Tell(new CurrentState(_model.ToEvent(m.Id, Current(m.Id), _self, initial: true)));
+            }
+        });
+        Receive<Subscribe>(OnSubscribe);
+        Receive<Unsubscribe>(m => RemoveSubscriber(m.Subscriber));
+        Receive<ListIds>(m => Sender.Tell(new IdList(ListIds(m))));
+        Receive<DirectChanges>(OnDirect);
+        Receive<Changed>(OnReplicaChanged);
+        Receive<EntityChanged>(OnEntityChanged);
+        Receive<Flush>(_ => FlushWrites());
+        Receive<UpdateSuccess>(m => Acknowledge(m.Request, null));
+        Receive<IUpdateFailure>(m => Acknowledge(m.Request, $"distributed data did not take the write ({m.GetType().Name} for {m.Key})"));
+        Receive<PeersChanged>(m =>
+        {
+            _peers = m.Peers.Select(a => Context.ActorSelection(new RootActorPath(a) / "user" / _model.ManagerName)).ToList();
+            _log.Info("{0}: {1} peer(s) for the direct path", _model.Kind, _peers.Count);
+        });
+        Receive<NodeRemoved>(OnNodeRemoved);
+        Receive<RequestPassivation>(m =>
+        {
+            if (_children.TryGetValue(m.Id, out var child) && !_handoff.ContainsKey(m.Id))
+            {
+                _handoff[m.Id] = [];
+                child.Tell(StopIfIdle.Instance);
+            }
+        });
+        Receive<StayAlive>(m => EndHandoff(m.Id, _children[m.Id]));
+        Receive<Stopped>(OnChildStopped);
+        Receive<Terminated>(OnTerminated);
+    }
+
+    public static Props Props(EntityModel model, ActorPresenceSettings settings, IActorRef replicator, long incarnation) =>
+        Akka.Actor.Props.Create(() => new EntityManager(model, settings, replicator, incarnation));
+
+    protected override void PreStart()
+    {
+        foreach (var key in _keys.Keys)
+        {
+            _replicator.Tell(Dsl.Subscribe(key, Self));
+        }
+    }
+
+    // An entity actor that throws keeps its state: losing its subscribers would be worse.
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(e =>
+        {
+            _log.Error(e, "{0} entity actor failed; resuming it", _model.Kind);
+            return Directive.Resume;
+        });
+
+    /// <summary>The freshest state this node has of an entity, with or without a live actor.</summary>
+    private Slot Current(string id)
+    {
+        if (_live.TryGetValue(id, out var live))
+        {
+            return live;
+        }
+        var replica = _snapshots[_keys.IndexOf(id)].Get(id);
+        return _overlay.TryGetValue(id, out var ahead) ? replica.Merge(ahead) : replica;
+    }
+
+    private void Route(string id, object message, IActorRef? sender)
+    {
+        if (_handoff.TryGetValue(id, out var buffer))
+        {
+            buffer.Add((message, sender));
+            return;
+        }
+        ChildFor(id, Current(id)).Tell(message, sender);
+    }
+
+    private IActorRef ChildFor(string id, Slot initial)
+    {
+        if (_children.TryGetValue(id, out var child))
+        {
+            return child;
+        }
+        child = Context.ActorOf(EntityActor.Props(id, _model, initial, _self, _incarnation, _settings.PassivateIdleAfter, _settings.Clock));
+        Context.Watch(child);
+        _children[id] = child;
+        _childIds[child] = id;
+        _live[id] = initial;
+        _overlay.Remove(id);
+        return child;
+    }
+
+    private bool HasPrefixSubscriber(string id)
+    {
+        foreach (var filter in _subscribers.Values)
+        {
+            if (filter.Matches(_model.Kind, id))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void OnSubscribe(Subscribe m)
+    {
+        if (m.Filter.ExactId is { } id)
+        {
+            Route(id, new SubscribeEntity(m.Subscriber), Sender);
+            return;
+        }
+        if (!_subscribers.ContainsKey(m.Subscriber))
+        {
+            _subscribers[m.Subscriber] = m.Filter;
+            Context.Watch(m.Subscriber);
+            foreach (var entityId in AllIds())
+            {
+                if (m.Filter.Matches(_model.Kind, entityId)
+                    && _model.ToEvent(entityId, Current(entityId), _self, initial: true) is { } initial)
+                {
+                    m.Subscriber.Tell(initial);
+                }
+            }
+        }
+        Sender.Tell(Subscribed.Instance);
+    }
+
+    private IEnumerable<string> AllIds()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var snapshot in _snapshots)
+        {
+            foreach (var id in snapshot.Entities.Keys)
+            {
+                seen.Add(id);
+            }
+        }
+        seen.UnionWith(_overlay.Keys);
+        seen.UnionWith(_live.Keys);
+        return seen;
+    }
+
+    private List<string> ListIds(ListIds m) =>
+        AllIds()
+            .Where(id => id.StartsWith(m.Prefix, StringComparison.Ordinal)
+                         && (m.After is null || string.CompareOrdinal(id, m.After) > 0)
+                         && _model.ToEvent(id, Current(id), _self, initial: true) is not null)
+            .Order(StringComparer.Ordinal)
+            .Take(m.Limit)
+            .ToList();
+
+    private void RemoveSubscriber(IActorRef subscriber)
+    {
+        if (_subscribers.Remove(subscriber))
+        {
+            Context.Unwatch(subscriber);
+        }
+        // Entity subscriptions are held by the entity actors, which watch their subscribers.
+        foreach (var child in _children.Values)
+        {
+            child.Tell(new Unsubscribe(subscriber));
+        }
+    }
+
+    private void OnDirect(DirectChanges m)
+    {
+        if (m.Kind != _model.Kind)
+        {
+            _log.Warning("{0} manager got direct changes of kind {1}; dropped", _model.Kind, m.Kind);
+            return;
+        }
+        foreach (var (id, entry) in m.Changes)
+        {
+            Deliver(id, entry, Source.Direct);
+        }
+    }
+
+    /// <summary>An entry from another node: to its live actor, or to a new one if a prefix subscriber
+    /// wants it; otherwise it only updates what this node holds.</summary>
+    private void Deliver(string id, Entry entry, Source source)
+    {
+        if (_children.ContainsKey(id) || _handoff.ContainsKey(id) || HasPrefixSubscriber(id))
+        {
+            Route(id, new ApplyEntries([entry], source), null);
+            return;
+        }
+        var (slot, accepted) = Current(id).With(entry);
+        if (accepted)
+        {
+            _overlay[id] = slot;
+            if (source != Source.Replica)
+            {
+                EnqueueWrite(id, entry, replyTo: null);
+            }
+        }
+    }
+
+    private void OnReplicaChanged(Changed changed)
+    {
+        if (!_keyIndex.TryGetValue(changed.Key.Id, out var index) || changed.Data is not EntityMap map)
+        {
+            return;
+        }
+        var previous = _snapshots[index];
+        if (ReferenceEquals(previous, map))
+        {
+            return;
+        }
+        foreach (var (id, slot) in map.Entities)
+        {
+            if (previous.Entities.TryGetValue(id, out var before) && (ReferenceEquals(before, slot) || before.Equals(slot)))
+            {
+                continue;
+            }
+            if (_children.ContainsKey(id) || _handoff.ContainsKey(id))
+            {
+                Route(id, new ApplyEntries(slot.Entries, Source.Replica), null);
+                continue;
+            }
+            var current = Current(id);
+            var missing = current.Missing(slot).ToList();
+            if (missing.Count > 0 && HasPrefixSubscriber(id))
+            {
+                ChildFor(id, current).Tell(new ApplyEntries(missing, Source.Replica));
+            }
+        }
+        _snapshots[index] = map;
+        // Forget what distributed data now holds as well.
+        foreach (var (id, ahead) in _overlay.Where(kv => _keys.IndexOf(kv.Key) == index).ToList())
+        {
+            var replica = map.Get(id);
+            if (replica.Merge(ahead).Equals(replica))
+            {
+                _overlay.Remove(id);
+            }
+        }
+    }
+
+    private void OnEntityChanged(EntityChanged m)
+    {
+        if (_children.ContainsKey(m.Id))
+        {
+            _live[m.Id] = m.Slot;
+        }
+        foreach (var (subscriber, filter) in _subscribers)
+        {
+            if (filter.Matches(_model.Kind, m.Id))
+            {
+                subscriber.Tell(m.Event);
+            }
+        }
+        if (m.Source == Source.Local)
+        {
+            if (_settings.DirectPathEnabled && _peers.Count > 0)
+            {
+                var direct = new DirectChanges(_model.Kind, [new DirectChange(m.Id, m.Entry)]);
+                foreach (var peer in _peers)
+                {
+                    peer.Tell(direct);
+                }
+            }
+            EnqueueWrite(m.Id, m.Entry, m.ReplyTo);
+        }
+        else if (m.Source == Source.Direct)
+        {
+            EnqueueWrite(m.Id, m.Entry, replyTo: null);
+        }
+    }
+
+    /// <summary>Queues a write to the local replica. Writes queued while other messages wait are sent as
+    /// one update per key: the flush message goes behind them in the mailbox.</summary>
+    private void EnqueueWrite(string id, Entry entry, IActorRef? replyTo)
+    {
+        _pendingWrites.Add((_keys.IndexOf(id), id, entry, replyTo));
+        if (!_flushScheduled)
+        {
+            _flushScheduled = true;
+            Self.Tell(Flush.Instance);
+        }
+    }
+
+    private void FlushWrites()
+    {
+        _flushScheduled = false;
+        foreach (var group in _pendingWrites.GroupBy(w => w.Key))
+        {
+            var writes = group.ToList();
+            var replyTo = writes.Where(w => w.ReplyTo is not null).Select(w => w.ReplyTo!).ToList();
+            _replicator.Tell(Dsl.Update(
+                _keys.Keys[group.Key],
+                EntityMap.Empty,
+                WriteLocal.Instance,
+                replyTo,
+                map => writes.Aggregate(map, (acc, w) => acc.Put(w.Id, w.Entry))));
+        }
+        _pendingWrites.Clear();
+    }
+
+    private static void Acknowledge(object? request, string? error)
+    {
+        if (request is not List<IActorRef> writers)
+        {
+            return;
+        }
+        object reply = error is null ? new WriteAck(true) : new Status.Failure(new InvalidOperationException(error));
+        foreach (var writer in writers)
+        {
+            writer.Tell(reply);
+        }
+    }
+
+    private void OnNodeRemoved(NodeRemoved m)
+    {
+        if (_model.Kind != EntityKind.Device)
+        {
+            return;
+        }
+        var affected = 0;
+        foreach (var id in AllIds().ToList())
+        {
+            if (_children.ContainsKey(id) || _handoff.ContainsKey(id))
+            {
+                Route(id, new RemoveIncarnation(m.Node, m.Incarnation), null);
+                affected++;
+                continue;
+            }
+            var slot = Current(id);
+            var tombstones = DeviceModel.RemovalTombstones(slot, m.Node, m.Incarnation).ToList();
+            if (tombstones.Count == 0)
+            {
+                continue;
+            }
+            affected++;
+            if (HasPrefixSubscriber(id))
+            {
+                Route(id, new RemoveIncarnation(m.Node, m.Incarnation), null);
+                continue;
+            }
+            foreach (var tombstone in tombstones)
+            {
+                slot = slot.With(tombstone).Slot;
+                EnqueueWrite(id, tombstone, replyTo: null);
+            }
+            _overlay[id] = slot;
+        }
+        _log.Info("Node {0} (incarnation {1}) removed: withdrawing its views of up to {2} device(s)", m.Node, m.Incarnation, affected);
+    }
+
+    private void OnChildStopped(Stopped m)
+    {
+        if (!_children.TryGetValue(m.Id, out var child))
+        {
+            return;
+        }
+        Forget(m.Id, child);
+        var replica = _snapshots[_keys.IndexOf(m.Id)].Get(m.Id);
+        if (!replica.Merge(m.Slot).Equals(replica))
+        {
+            _overlay[m.Id] = m.Slot;
+        }
+        ReplayHandoff(m.Id);
+    }
+
+    private void EndHandoff(string id, IActorRef child)
+    {
+        if (_handoff.Remove(id, out var buffer))
+        {
+            foreach (var (message, sender) in buffer)
+            {
+                child.Tell(message, sender);
+            }
+        }
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        if (_childIds.TryGetValue(t.ActorRef, out var id))
+        {
+            // Stopped without a hand-off (the actor system is stopping, or a bug): keep its last state.
+            if (_children.TryGetValue(id, out var child) && child.Equals(t.ActorRef))
+            {
+                var last = _live[id];
+                Forget(id, child);
+                _overlay[id] = last;
+                ReplayHandoff(id);
+            }
+            _childIds.Remove(t.ActorRef);
+            return;
+        }
+        RemoveSubscriber(t.ActorRef);
+    }
+
+    /// <summary>Messages that arrived while an entity actor was stopping go to a fresh one.</summary>
+    private void ReplayHandoff(string id)
+    {
+        if (_handoff.Remove(id, out var buffer) && buffer.Count > 0)
+        {
+            var fresh = ChildFor(id, Current(id));
+            foreach (var (message, sender) in buffer)
+            {
+                fresh.Tell(message, sender);
+            }
+        }
+    }
+
+    private void Forget(string id, IActorRef child)
+    {
+        _children.Remove(id);
+        _live.Remove(id);
+        Context.Unwatch(child);
+        _childIds.Remove(child);
+    }
+
+    private sealed class Flush
+    {
+        public static readonly Flush Instance = new();
+    }
+}

@@ -1,0 +1,150 @@
+using ActorPresence.Domain;
+using ActorPresence.Replication;
+using static ActorPresence.Entities.EntityProtocol;
+
+namespace ActorPresence.Entities;
+
+/// <summary>
+/// What differs between devices, mailboxes and presence, as pure functions of a <see cref="Slot"/>:
+/// how a write becomes an entry, and how a slot reads as an event. Entity actors and managers
+/// share these, so a state is rendered the same way wherever it is read.
+/// </summary>
+public abstract class EntityModel
+{
+    public abstract EntityKind Kind { get; }
+
+    /// <summary>The manager's actor name, the same on every node: the direct path addresses it by path.</summary>
+    public abstract string ManagerName { get; }
+
+    /// <summary>The entry for a local write, or null when it would change nothing.</summary>
+    public abstract Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation);
+
+    /// <summary>The slot as an event. Null when there is nothing to show and this is not a change
+    /// (an entity with no state has no initial event and cannot be read).</summary>
+    public abstract StateEvent? ToEvent(string id, Slot slot, string origin, bool initial);
+
+    /// <summary>Whether this node holds something of its own in the slot that keeps the actor alive.</summary>
+    public virtual bool HasLocalView(Slot slot, string self) => false;
+
+    /// <summary>The node of the newest entry: the origin of an initial event.</summary>
+    protected static string NewestWriter(Slot slot) => slot.Entries.MaxBy(e => e.Stamp)?.Stamp.Node ?? "";
+
+    protected static InvalidOperationException WrongOp(WriteOp op, EntityKind kind) =>
+        new($"{op.GetType().Name} is not a {kind} write");
+}
+
+public sealed class DeviceModel : EntityModel
+{
+    public static readonly DeviceModel Instance = new();
+
+    public override EntityKind Kind => EntityKind.Device;
+
+    public override string ManagerName => "ap-devices";
+
+    public override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation)
+    {
+        var own = current.Find(stamp.Node) as DeviceViewEntry;
+        switch (op)
+        {
+            case SetDeviceView set:
+                return own is not null && own.State == set.State && own.Incarnation == incarnation
+                    ? null
+                    : new DeviceViewEntry(stamp, incarnation, set.State);
+            case WithdrawDeviceView:
+                return own?.State is null ? null : new DeviceViewEntry(stamp, incarnation, null);
+            default:
+                throw WrongOp(op, Kind);
+        }
+    }
+
+    public override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial)
+    {
+        var snapshot = Snapshot(id, slot);
+        if (snapshot.Views.Count == 0 && initial)
+        {
+            return null;
+        }
+        return new DeviceStateEvent(snapshot, new NodeName(initial ? NewestWriter(slot) : origin), initial);
+    }
+
+    public static DeviceSnapshot Snapshot(string id, Slot slot)
+    {
+        var views = new List<DeviceView>(slot.Entries.Length);
+        var acc = DeviceStateAggregation.Aggregator.Empty;
+        foreach (var entry in slot.Entries)
+        {
+            if (entry is DeviceViewEntry { State: { } state } view)
+            {
+                views.Add(new DeviceView(new NodeName(view.Stamp.Node), state, view.Stamp.Time));
+                acc = acc.Add(state);
+            }
+        }
+        return new DeviceSnapshot(new DeviceId(id), acc.Result, views);
+    }
+
+    public override bool HasLocalView(Slot slot, string self) => slot.Find(self) is DeviceViewEntry { State: not null };
+
+    /// <summary>
+    /// Tombstones for the live views that a removed incarnation of <paramref name="node"/> left in the
+    /// slot. Every survivor computes the same entries (one tick past the view, owned by the removed
+    /// node), so survivors writing them concurrently agree; views of a newer incarnation are kept.
+    /// </summary>
+    public static IEnumerable<DeviceViewEntry> RemovalTombstones(Slot slot, string node, long incarnation)
+    {
+        foreach (var entry in slot.Entries)
+        {
+            if (entry is DeviceViewEntry { State: not null } view
+                && view.Incarnation == incarnation
+                && string.Equals(view.Stamp.Node, node, StringComparison.Ordinal))
+            {
+                yield return new DeviceViewEntry(view.Stamp with { Ticks = view.Stamp.Ticks + 1 }, incarnation, null);
+            }
+        }
+    }
+}
+
+public sealed class MailboxModel : EntityModel
+{
+    public static readonly MailboxModel Instance = new();
+
+    public override EntityKind Kind => EntityKind.Mailbox;
+
+    public override string ManagerName => "ap-mailboxes";
+
+    public override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation) => op switch
+    {
+        SetMailbox set => current.Find("") is MailboxEntry m && m.Counts == set.Counts ? null : new MailboxEntry(stamp, set.Counts),
+        _ => throw WrongOp(op, Kind),
+    };
+
+    public override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial) =>
+        slot.Find("") is MailboxEntry m
+            ? new MailboxStateEvent(
+                new MailboxSnapshot(new MailboxId(id), m.Counts, new NodeName(m.Stamp.Node), m.Stamp.Time),
+                new NodeName(initial ? m.Stamp.Node : origin),
+                initial)
+            : null;
+}
+
+public sealed class PresenceModel : EntityModel
+{
+    public static readonly PresenceModel Instance = new();
+
+    public override EntityKind Kind => EntityKind.Presence;
+
+    public override string ManagerName => "ap-presence";
+
+    public override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation) => op switch
+    {
+        SetPresence set => current.Find("") is PresenceEntry p && p.Presence == set.Presence ? null : new PresenceEntry(stamp, set.Presence),
+        _ => throw WrongOp(op, Kind),
+    };
+
+    public override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial) =>
+        slot.Find("") is PresenceEntry p
+            ? new PresenceStateEvent(
+                new PresenceSnapshot(new PresentityId(id), p.Presence, new NodeName(p.Stamp.Node), p.Stamp.Time),
+                new NodeName(initial ? p.Stamp.Node : origin),
+                initial)
+            : null;
+}

@@ -1,0 +1,46 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorPresence.Hosting;
+
+/// <summary>How a .NET host embeds ActorPresence: an Akka.Hosting builder step and a DI registration.</summary>
+public static class ActorPresenceHostingExtensions
+{
+    /// <summary>The actor system's name, the same on every node (DESIGN.md §5).</summary>
+    public const string ActorSystemName = "actorpresence";
+
+    /// <summary>
+    /// Adds ActorPresence to an Akka.Hosting actor system: its configuration (options over
+    /// <paramref name="hocon"/> over the embedded defaults) and its actors, started with the system.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithActorPresence(this AkkaConfigurationBuilder builder, ActorPresenceOptions options, Config? hocon = null)
+    {
+        builder.AddHocon(ActorPresenceConfig.Build(options, hocon), HoconAddMode.Prepend);
+        builder.AddStartup((system, _) => ActorPresenceRuntime.Get(system));
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers an ActorPresence node in DI: the actor system (named <see cref="ActorSystemName"/>),
+    /// and <see cref="IActorPresence"/> for the host's code. <paramref name="configureAkka"/> may add
+    /// more to the actor system.
+    /// </summary>
+    public static IServiceCollection AddActorPresence(
+        this IServiceCollection services,
+        Action<ActorPresenceOptions>? configure = null,
+        Config? hocon = null,
+        Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null)
+    {
+        var options = new ActorPresenceOptions();
+        configure?.Invoke(options);
+        services.AddAkka(ActorSystemName, (builder, provider) =>
+        {
+            builder.WithActorPresence(options, hocon);
+            configureAkka?.Invoke(builder, provider);
+        });
+        services.AddSingleton<IActorPresence>(provider => new ActorPresenceService(ActorPresenceRuntime.Get(provider.GetRequiredService<ActorSystem>())));
+        return services;
+    }
+}

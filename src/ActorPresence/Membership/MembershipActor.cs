@@ -1,0 +1,75 @@
+using ActorPresence.Entities;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using static ActorPresence.Entities.EntityProtocol;
+
+namespace ActorPresence.Membership;
+
+/// <summary>
+/// Follows cluster membership for the entity managers: tells them which telephony nodes are their
+/// peers on the direct path, and tells the device manager when an incarnation of a node has been
+/// removed (it left, or was downed), so that node's views are withdrawn everywhere.
+/// </summary>
+public sealed class MembershipActor : ReceiveActor
+{
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly IReadOnlyList<IActorRef> _managers;
+    private readonly IActorRef _devices;
+    private readonly string _role;
+    private readonly Dictionary<UniqueAddress, Member> _members = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public MembershipActor(IReadOnlyList<IActorRef> managers, IActorRef devices, string role)
+    {
+        _managers = managers;
+        _devices = devices;
+        _role = role;
+
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            _members.Remove(m.Member.UniqueAddress);
+            PublishPeers();
+            if (m.Member.HasRole(_role) && !m.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
+                && NodeNameOf(m.Member) is { } name)
+            {
+                _log.Info("Member {0} ({1}) removed after {2}", name, m.Member.UniqueAddress, m.PreviousStatus);
+                _devices.Tell(new NodeRemoved(name, m.Member.UniqueAddress.Uid));
+            }
+        });
+        Receive<ClusterEvent.IMemberEvent>(m =>
+        {
+            _members[m.Member.UniqueAddress] = m.Member;
+            PublishPeers();
+        });
+    }
+
+    public static Props Props(IReadOnlyList<IActorRef> managers, IActorRef devices, string role) =>
+        Akka.Actor.Props.Create(() => new MembershipActor(managers, devices, role));
+
+    /// <summary>The node name a member carries in its roles, or null for a member that is not ours.</summary>
+    public static string? NodeNameOf(Member member) =>
+        member.Roles.FirstOrDefault(r => r.StartsWith(ActorPresenceConfig.NodeRolePrefix, StringComparison.Ordinal))
+            ?[ActorPresenceConfig.NodeRolePrefix.Length..];
+
+    protected override void PreStart() =>
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void PublishPeers()
+    {
+        var peers = _members.Values
+            .Where(m => m.HasRole(_role)
+                        && !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
+                        && m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving)
+            .Select(m => m.Address)
+            .OrderBy(a => a.ToString(), StringComparer.Ordinal)
+            .ToList();
+        var message = new PeersChanged(peers);
+        foreach (var manager in _managers)
+        {
+            manager.Tell(message);
+        }
+    }
+}
