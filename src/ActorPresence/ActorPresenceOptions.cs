@@ -29,6 +29,10 @@ public sealed class ActorPresenceOptions
 
     public TimeSpan? PassivateIdleAfter { get; set; }
 
+    /// <summary>The clock that stamps this node's writes; the system clock when null. Tests use it to
+    /// run a node with a skewed clock.</summary>
+    public TimeProvider? Clock { get; set; }
+
     /// <summary>Extra HOCON that wins over files and defaults but loses to the typed options above.</summary>
     public string? Hocon { get; set; }
 

@@ -18,6 +18,11 @@ public sealed class ActorPresenceRuntime : IExtension
     {
         System = system;
         Settings = ActorPresenceSettings.FromConfig(system.Settings.Config);
+        var setup = system.Settings.Setup.Get<ActorPresenceSetup>();
+        if (setup.HasValue)
+        {
+            Settings = Settings with { Clock = setup.Value.Clock };
+        }
         var cluster = Cluster.Get(system);
         var nameRole = ActorPresenceConfig.NodeRole(Settings.NodeName);
         if (!cluster.SelfRoles.Contains(Settings.Role) || !cluster.SelfRoles.Contains(nameRole))
@@ -55,6 +60,12 @@ public sealed class ActorPresenceRuntime : IExtension
     };
 
     public static ActorPresenceRuntime Get(ActorSystem system) => system.WithExtension<ActorPresenceRuntime, ActorPresenceRuntimeProvider>();
+}
+
+/// <summary>What ActorPresence takes from code rather than configuration, passed in with the actor system's setup.</summary>
+public sealed class ActorPresenceSetup(TimeProvider clock) : Akka.Actor.Setup.Setup
+{
+    public TimeProvider Clock { get; } = clock;
 }
 
 public sealed class ActorPresenceRuntimeProvider : ExtensionIdProvider<ActorPresenceRuntime>

@@ -73,6 +73,7 @@ public sealed class EntityManager : ReceiveActor
         Receive<Subscribe>(OnSubscribe);
         Receive<Unsubscribe>(m => RemoveSubscriber(m.Subscriber));
         Receive<ListIds>(m => Sender.Tell(new IdList(ListIds(m))));
+        Receive<GetStats>(_ => Sender.Tell(new ManagerStats(_children.Count, AllIds().Count(), _peers.Count, _subscribers.Count)));
         Receive<DirectChanges>(OnDirect);
         Receive<Changed>(OnReplicaChanged);
         Receive<EntityChanged>(OnEntityChanged);

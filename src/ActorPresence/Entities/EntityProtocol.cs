@@ -48,6 +48,18 @@ public static class EntityProtocol
 
     public sealed record IdList(IReadOnlyList<string> Ids);
 
+    /// <summary>Asked of a manager: what it holds now.</summary>
+    public sealed record GetStats
+    {
+        public static readonly GetStats Instance = new();
+    }
+
+    /// <param name="LiveEntities">Entity actors running on this node.</param>
+    /// <param name="Entities">Entities with an entry in the local replica or ahead of it.</param>
+    /// <param name="Peers">Nodes the direct path sends to.</param>
+    /// <param name="Subscribers">Prefix and everything subscribers (entity subscribers are held by entity actors).</param>
+    public sealed record ManagerStats(int LiveEntities, int Entities, int Peers, int Subscribers);
+
     /// <summary>From the membership actor: the managers' peers on the other telephony nodes.</summary>
     public sealed record PeersChanged(IReadOnlyList<Address> Peers);
 

@@ -18,6 +18,10 @@ public static class ActorPresenceHostingExtensions
     public static AkkaConfigurationBuilder WithActorPresence(this AkkaConfigurationBuilder builder, ActorPresenceOptions options, Config? hocon = null)
     {
         builder.AddHocon(ActorPresenceConfig.Build(options, hocon), HoconAddMode.Prepend);
+        if (options.Clock is { } clock)
+        {
+            builder.AddSetup(new ActorPresenceSetup(clock));
+        }
         builder.AddStartup((system, _) => ActorPresenceRuntime.Get(system));
         return builder;
     }
