@@ -72,7 +72,7 @@ public sealed class TestNode : IAsyncDisposable
                 o.Port = 0;
                 configure?.Invoke(o);
             },
-            ConfigurationFactory.ParseString((hocon ?? "") + "\n" + TestConfig.Base));
+            ConfigurationFactory.ParseString(TestConfig.Base + "\n" + (hocon ?? "")));
         var host = builder.Build();
         await host.StartAsync();
         return new TestNode(name, host);
