@@ -43,6 +43,7 @@ public sealed class EntityManager : ReceiveActor
     private readonly Dictionary<string, Slot> _overlay = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(object Message, IActorRef? Sender)>> _handoff = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, SubscriptionFilter> _subscribers = [];
+    private readonly HashSet<(string Node, long Incarnation)> _removed = [];
     private readonly List<(int Key, string Id, Entry Entry, IActorRef? ReplyTo)> _pendingWrites = [];
     private IReadOnlyList<ActorSelection> _peers = [];
     private bool _flushScheduled;
@@ -270,11 +271,16 @@ public sealed class EntityManager : ReceiveActor
         {
             return;
         }
+        var changedIds = new List<string>();
         foreach (var (id, slot) in map.Entities)
         {
             if (previous.Entities.TryGetValue(id, out var before) && (ReferenceEquals(before, slot) || before.Equals(slot)))
             {
                 continue;
+            }
+            if (_removed.Count > 0)
+            {
+                changedIds.Add(id);
             }
             if (_children.ContainsKey(id) || _handoff.ContainsKey(id))
             {
@@ -289,6 +295,10 @@ public sealed class EntityManager : ReceiveActor
             }
         }
         _snapshots[index] = map;
+        foreach (var id in changedIds)
+        {
+            WithdrawLateViewsOfRemoved(id, map.Get(id));
+        }
         // Forget what distributed data now holds as well.
         foreach (var (id, ahead) in _overlay.Where(kv => _keys.IndexOf(kv.Key) == index).ToList())
         {
@@ -379,35 +389,51 @@ public sealed class EntityManager : ReceiveActor
         {
             return;
         }
-        var affected = 0;
-        foreach (var id in AllIds().ToList())
+        _removed.Add((m.Node, m.Incarnation));
+        var affected = AllIds().ToList().Count(id => WithdrawRemoved(id, m.Node, m.Incarnation));
+        _log.Info("Node {0} (incarnation {1}) removed: withdrawing its views of {2} device(s)", m.Node, m.Incarnation, affected);
+    }
+
+    /// <summary>Writes tombstones for the live views a removed incarnation has in one device, through the
+    /// device's actor when it has one. False when there was nothing to withdraw.</summary>
+    private bool WithdrawRemoved(string id, string node, long incarnation)
+    {
+        if (_children.ContainsKey(id) || _handoff.ContainsKey(id))
         {
-            if (_children.ContainsKey(id) || _handoff.ContainsKey(id))
-            {
-                Route(id, new RemoveIncarnation(m.Node, m.Incarnation), null);
-                affected++;
-                continue;
-            }
-            var slot = Current(id);
-            var tombstones = DeviceModel.RemovalTombstones(slot, m.Node, m.Incarnation).ToList();
-            if (tombstones.Count == 0)
-            {
-                continue;
-            }
-            affected++;
-            if (HasPrefixSubscriber(id))
-            {
-                Route(id, new RemoveIncarnation(m.Node, m.Incarnation), null);
-                continue;
-            }
-            foreach (var tombstone in tombstones)
-            {
-                slot = slot.With(tombstone).Slot;
-                EnqueueWrite(id, tombstone, replyTo: null);
-            }
-            _overlay[id] = slot;
+            Route(id, new RemoveIncarnation(node, incarnation), null);
+            return true;
         }
-        _log.Info("Node {0} (incarnation {1}) removed: withdrawing its views of up to {2} device(s)", m.Node, m.Incarnation, affected);
+        var slot = Current(id);
+        var tombstones = DeviceModel.RemovalTombstones(slot, node, incarnation).ToList();
+        if (tombstones.Count == 0)
+        {
+            return false;
+        }
+        if (HasPrefixSubscriber(id))
+        {
+            Route(id, new RemoveIncarnation(node, incarnation), null);
+            return true;
+        }
+        foreach (var tombstone in tombstones)
+        {
+            slot = slot.With(tombstone).Slot;
+            EnqueueWrite(id, tombstone, replyTo: null);
+        }
+        _overlay[id] = slot;
+        return true;
+    }
+
+    /// <summary>A view of an already removed incarnation can still arrive late, by gossip from a node
+    /// that had not seen the removal; it is withdrawn again as soon as it shows up.</summary>
+    private void WithdrawLateViewsOfRemoved(string id, Slot replica)
+    {
+        foreach (var (node, incarnation) in _removed)
+        {
+            if (DeviceModel.RemovalTombstones(replica, node, incarnation).Any())
+            {
+                WithdrawRemoved(id, node, incarnation);
+            }
+        }
     }
 
     private void OnChildStopped(Stopped m)
