@@ -21,12 +21,12 @@ public sealed record ActorPresenceSettings(
     {
         var section = config.GetConfig("actorpresence")
             ?? throw new ConfigurationException("the actorpresence configuration section is missing");
-        var keyCount = section.GetInt("key-count", 0);
+        var keyCount = Read(section, "key-count", c => c.GetInt("key-count", 0));
         if (keyCount is < 1 or > 4096)
         {
             throw new ConfigurationException($"actorpresence.key-count must be 1–4096 (got {keyCount})");
         }
-        var buffer = section.GetInt("subscriber-buffer", 0);
+        var buffer = Read(section, "subscriber-buffer", c => c.GetInt("subscriber-buffer", 0));
         if (buffer < 1)
         {
             throw new ConfigurationException($"actorpresence.subscriber-buffer must be at least 1 (got {buffer})");
@@ -44,7 +44,7 @@ public sealed record ActorPresenceSettings(
             Positive(section, "write-timeout"),
             Positive(section, "ask-timeout"),
             buffer,
-            section.GetBoolean("direct-path.enabled", true));
+            Read(section, "direct-path.enabled", c => c.GetBoolean("direct-path.enabled", true)));
     }
 
     /// <summary>The configured name, or one made from the machine's host name when none is set.</summary>
@@ -65,9 +65,22 @@ public sealed record ActorPresenceSettings(
         return new NodeName(fromHost.Length > 0 ? fromHost : "node");
     }
 
+    /// <summary>Reads one value; a malformed one is reported with its key rather than as a bare format error.</summary>
+    private static T Read<T>(Config section, string key, Func<Config, T> read)
+    {
+        try
+        {
+            return read(section);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentException)
+        {
+            throw new ConfigurationException($"actorpresence.{key} has a malformed value ({section.GetValue(key)}): {e.Message}");
+        }
+    }
+
     private static TimeSpan Positive(Config section, string key)
     {
-        var value = section.GetTimeSpan(key, TimeSpan.Zero);
+        var value = Read(section, key, c => c.GetTimeSpan(key, TimeSpan.Zero));
         return value > TimeSpan.Zero ? value : throw new ConfigurationException($"actorpresence.{key} must be a positive duration");
     }
 }

@@ -20,12 +20,22 @@ public abstract record Entry(Stamp Stamp)
     public static Entry Newer(Entry a, Entry b)
     {
         var byStamp = a.Stamp.CompareTo(b.Stamp);
-        if (byStamp != 0)
+        if (byStamp == 0)
         {
-            return byStamp > 0 ? a : b;
+            byStamp = a.Rank.CompareTo(b.Rank);
         }
-        return a.Equals(b) || string.CompareOrdinal(a.ToString(), b.ToString()) >= 0 ? a : b;
+        if (byStamp == 0)
+        {
+            byStamp = a.CompareContent(b);
+        }
+        return byStamp >= 0 ? a : b;
     }
+
+    /// <summary>Orders the kinds, for the (invalid) case of two kinds in one slot.</summary>
+    private protected abstract int Rank { get; }
+
+    /// <summary>A total order of the content of two entries of the same kind, field by field, culture-free.</summary>
+    private protected abstract int CompareContent(Entry other);
 }
 
 /// <summary>
@@ -36,14 +46,43 @@ public abstract record Entry(Stamp Stamp)
 public sealed record DeviceViewEntry(Stamp Stamp, long Incarnation, DeviceState? State) : Entry(Stamp)
 {
     public override string SubKey => Stamp.Node;
+
+    private protected override int Rank => 1;
+
+    private protected override int CompareContent(Entry other)
+    {
+        var o = (DeviceViewEntry)other;
+        var c = Incarnation.CompareTo(o.Incarnation);
+        return c != 0 ? c : ((int?)State ?? -1).CompareTo((int?)o.State ?? -1);
+    }
 }
 
 public sealed record MailboxEntry(Stamp Stamp, MailboxCounts Counts) : Entry(Stamp)
 {
     public override string SubKey => "";
+
+    private protected override int Rank => 2;
+
+    private protected override int CompareContent(Entry other)
+    {
+        var o = ((MailboxEntry)other).Counts;
+        var c = Counts.New.CompareTo(o.New);
+        c = c != 0 ? c : Counts.Old.CompareTo(o.Old);
+        return c != 0 ? c : Counts.Urgent.CompareTo(o.Urgent);
+    }
 }
 
 public sealed record PresenceEntry(Stamp Stamp, Presence Presence) : Entry(Stamp)
 {
     public override string SubKey => "";
+
+    private protected override int Rank => 3;
+
+    private protected override int CompareContent(Entry other)
+    {
+        var o = ((PresenceEntry)other).Presence;
+        var c = Presence.State.CompareTo(o.State);
+        c = c != 0 ? c : string.CompareOrdinal(Presence.Subtype, o.Subtype);
+        return c != 0 ? c : string.CompareOrdinal(Presence.Message, o.Message);
+    }
 }

@@ -54,6 +54,13 @@ public sealed class KeySpace
 }
 
 /// <summary>A batch of changes sent straight to the same manager on another node (the direct path).</summary>
-public sealed record DirectChanges(EntityKind Kind, IReadOnlyList<DirectChange> Changes) : IActorPresenceWireMessage;
+public sealed record DirectChanges(EntityKind Kind, IReadOnlyList<DirectChange> Changes) : IActorPresenceWireMessage
+{
+    // Value equality over the list's contents (a record compares a list by reference).
+    public bool Equals(DirectChanges? other) =>
+        other is not null && Kind == other.Kind && Changes.SequenceEqual(other.Changes);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Changes.Count);
+}
 
 public readonly record struct DirectChange(string Id, Entry Entry);
