@@ -25,6 +25,9 @@ public sealed class ActorPresenceOptions
 
     public int? KeyCount { get; set; }
 
+    /// <summary>A dedicated seed: joins the cluster and serves as a seed for others, holds no telephony state.</summary>
+    public bool? SeedOnly { get; set; }
+
     public bool? DirectPathEnabled { get; set; }
 
     public TimeSpan? PassivateIdleAfter { get; set; }
@@ -63,6 +66,10 @@ public sealed class ActorPresenceOptions
         if (KeyCount is { } keys)
         {
             Line("actorpresence.key-count", keys.ToString(CultureInfo.InvariantCulture));
+        }
+        if (SeedOnly is { } seedOnly)
+        {
+            Line("actorpresence.seed-only", seedOnly ? "on" : "off");
         }
         if (DirectPathEnabled is { } direct)
         {

@@ -63,16 +63,23 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return reply.Ids;
     }
 
-    public async Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, CancellationToken cancellationToken = default)
+    public Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(filter, Settings.SubscriberBuffer, cancellationToken);
+
+    public async Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, int bufferSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var channel = Channel.CreateBounded<StateEvent>(new BoundedChannelOptions(Settings.SubscriberBuffer)
+        if (bufferSize < 1)
+        {
+            throw new ValidationException("bufferSize", $"must be at least 1 (got {bufferSize})");
+        }
+        var channel = Channel.CreateBounded<StateEvent>(new BoundedChannelOptions(bufferSize)
         {
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(channel.Writer, Settings.SubscriberBuffer));
+        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(channel.Writer, bufferSize));
         var subscription = new Subscription(channel.Reader, subscriber);
         try
         {

@@ -119,9 +119,12 @@ public static class ActorPresenceConfig
         merged = merged.WithFallback(Defaults);
         var name = ActorPresenceSettings.ResolveNodeName(merged.GetString("actorpresence.node-name", ""));
         var role = merged.GetString("actorpresence.role", "telephony");
+        // A dedicated seed takes the seed role instead of the telephony one, so distributed data
+        // (limited to the telephony role) keeps no replica on it.
+        var ownRole = IsSeedOnly(merged) ? merged.GetString("actorpresence.seed-role", "seed") : role;
         var roles = (merged.GetStringList("akka.cluster.roles") ?? [])
             .Where(r => !r.StartsWith(NodeRolePrefix, StringComparison.Ordinal))
-            .Append(role)
+            .Append(ownRole)
             .Append(NodeRole(name))
             .Distinct(StringComparer.Ordinal);
         var derived = $"""
@@ -132,6 +135,10 @@ public static class ActorPresenceConfig
         return ConfigurationFactory.ParseString(derived).WithFallback(merged);
     }
 
-    internal static string Quote(string value) =>
+    /// <summary>Whether the configuration describes a dedicated seed node (no telephony state).</summary>
+    public static bool IsSeedOnly(Config config) => config.GetBoolean("actorpresence.seed-only", false);
+
+    /// <summary>A HOCON string literal.</summary>
+    public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

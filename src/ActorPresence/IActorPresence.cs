@@ -40,6 +40,10 @@ public interface IActorPresence
     /// current state of each (marked initial), then every change, in order per entity, each once.
     /// </summary>
     Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="SubscribeAsync(SubscriptionFilter, CancellationToken)"/>, with a buffer of
+    /// <paramref name="bufferSize"/> events instead of the configured <c>subscriber-buffer</c>.</summary>
+    Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, int bufferSize, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A live subscription. Dispose it to stop; its reader completes with an error if the subscriber fell behind.</summary>

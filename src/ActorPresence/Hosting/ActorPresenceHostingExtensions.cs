@@ -17,12 +17,16 @@ public static class ActorPresenceHostingExtensions
     /// </summary>
     public static AkkaConfigurationBuilder WithActorPresence(this AkkaConfigurationBuilder builder, ActorPresenceOptions options, Config? hocon = null)
     {
-        builder.AddHocon(ActorPresenceConfig.Build(options, hocon), HoconAddMode.Prepend);
+        var config = ActorPresenceConfig.Build(options, hocon);
+        builder.AddHocon(config, HoconAddMode.Prepend);
         if (options.Clock is { } clock)
         {
             builder.AddSetup(new ActorPresenceSetup(clock));
         }
-        builder.AddStartup((system, _) => ActorPresenceRuntime.Get(system));
+        if (!ActorPresenceConfig.IsSeedOnly(config))
+        {
+            builder.AddStartup((system, _) => ActorPresenceRuntime.Get(system));
+        }
         return builder;
     }
 
@@ -44,7 +48,11 @@ public static class ActorPresenceHostingExtensions
             builder.WithActorPresence(options, hocon);
             configureAkka?.Invoke(builder, provider);
         });
-        services.AddSingleton<IActorPresence>(provider => new ActorPresenceService(ActorPresenceRuntime.Get(provider.GetRequiredService<ActorSystem>())));
+        // A dedicated seed holds no state, so it offers no IActorPresence.
+        if (!ActorPresenceConfig.IsSeedOnly(ActorPresenceConfig.Build(options, hocon)))
+        {
+            services.AddSingleton<IActorPresence>(provider => new ActorPresenceService(ActorPresenceRuntime.Get(provider.GetRequiredService<ActorSystem>())));
+        }
         return services;
     }
 }

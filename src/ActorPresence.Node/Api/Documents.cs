@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ActorPresence.Domain;
+
+namespace ActorPresence.Node.Api;
+
+/// <summary>The JSON documents of the HTTP API (docs/api.md). Field names are part of the contract.</summary>
+public static class Documents
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        WriteIndented = false,
+    };
+
+    public sealed record ViewDoc(string Node, string State, DateTimeOffset UpdatedAt);
+
+    public sealed record DeviceDoc(string Device, string State, IReadOnlyList<ViewDoc> Views);
+
+    public sealed record MailboxDoc(string Mailbox, int New, int Old, int Urgent, string WrittenBy, DateTimeOffset WrittenAt);
+
+    public sealed record PresenceDoc(string Presentity, string State, string Subtype, string Message, string WrittenBy, DateTimeOffset WrittenAt);
+
+    public sealed record ListDoc<T>(IReadOnlyList<T> Items, string? Next);
+
+    public sealed record ErrorDoc(string Error);
+
+    public sealed record MemberDoc(string? Node, string Address, string Status, bool Reachable, IReadOnlyList<string> Roles);
+
+    public sealed record ClusterDoc(string Self, string SelfAddress, string? Leader, IReadOnlyList<MemberDoc> Members);
+
+    public sealed record MemberRef(string? Node, string Address);
+
+    public sealed record DownedDoc(IReadOnlyList<MemberRef> Downed);
+
+    public sealed record EventDoc(string Kind, string Id, string Origin, bool Initial, object Value);
+
+    public static DeviceDoc Of(DeviceSnapshot d) =>
+        new(d.Id.Value, d.State.ToName(), d.Views.Select(v => new ViewDoc(v.Node.Value, v.State.ToName(), v.UpdatedAt)).ToList());
+
+    public static MailboxDoc Of(MailboxSnapshot m) =>
+        new(m.Id.Value, m.Counts.New, m.Counts.Old, m.Counts.Urgent, m.WrittenBy.Value, m.WrittenAt);
+
+    public static PresenceDoc Of(PresenceSnapshot p) =>
+        new(p.Id.Value, p.Presence.State.ToName(), p.Presence.Subtype, p.Presence.Message, p.WrittenBy.Value, p.WrittenAt);
+
+    public static string KindName(EntityKind kind) => kind switch
+    {
+        EntityKind.Device => "device",
+        EntityKind.Mailbox => "mailbox",
+        EntityKind.Presence => "presence",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static EventDoc Of(StateEvent e) => new(
+        KindName(e.Kind),
+        e.Id,
+        e.Origin.Value,
+        e.IsInitial,
+        e switch
+        {
+            DeviceStateEvent d => Of(d.Device),
+            MailboxStateEvent m => Of(m.Mailbox),
+            PresenceStateEvent p => Of(p.Presence),
+            _ => throw new ArgumentOutOfRangeException(nameof(e)),
+        });
+}

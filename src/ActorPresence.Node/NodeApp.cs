@@ -1,0 +1,101 @@
+using System.Text.Json;
+using ActorPresence.Domain;
+using ActorPresence.Hosting;
+using ActorPresence.Node.Api;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using static ActorPresence.Node.Api.Documents;
+
+namespace ActorPresence.Node;
+
+/// <summary>The composition root of a node process: the actor system, the HTTP API and how errors become answers.</summary>
+public static class NodeApp
+{
+    public static WebApplication Build(NodeSettings settings, Action<WebApplicationBuilder>? configure = null)
+    {
+        PrepareDataDir(settings.DataDir);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls($"http://{(settings.HttpHostname.Contains(':') ? $"[{settings.HttpHostname}]" : settings.HttpHostname)}:{settings.HttpPort}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Services.AddActorPresence(
+            configure: null,
+            hocon: settings.Config,
+            configureAkka: (akka, _) => akka.AddStartup((system, _) =>
+            {
+                // With no seeds the node forms a cluster of its own.
+                if (settings.Seeds.Count == 0)
+                {
+                    var cluster = Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
+            }));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(WriteErrorAsync));
+        app.UseStatusCodePages(async context =>
+        {
+            var response = context.HttpContext.Response;
+            if (!response.HasStarted && response.ContentLength is null && response.ContentType is null)
+            {
+                response.ContentType = "application/json";
+                var error = response.StatusCode == StatusCodes.Status404NotFound ? "no such endpoint" : $"HTTP {response.StatusCode}";
+                await response.WriteAsync(JsonSerializer.Serialize(new ErrorDoc(error), Json));
+            }
+        });
+        app.MapClusterEndpoints();
+        app.MapEntityEndpoints();
+        app.MapEventStream();
+        return app;
+    }
+
+    /// <summary>Every failure becomes <c>{"error": ...}</c>: bad input 400, seed nodes 503, the rest 500.</summary>
+    private static async Task WriteErrorAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, message) = error switch
+        {
+            ValidationException v => (StatusCodes.Status400BadRequest, v.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (StatusCodes.Status400BadRequest, $"body: must be at most {RequestBody.MaxBytes} bytes"),
+            BadHttpRequestException b => (StatusCodes.Status400BadRequest, $"bad request: {b.Message}"),
+            SeedNodeException s => (StatusCodes.Status503ServiceUnavailable, s.Message),
+            AskTimeoutException or TaskCanceledException => (StatusCodes.Status503ServiceUnavailable, "the node did not answer in time"),
+            _ => (StatusCodes.Status500InternalServerError, $"internal error: {error?.Message}"),
+        };
+        if (status == StatusCodes.Status500InternalServerError)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ActorPresence.Node").LogError(error, "Request failed");
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new ErrorDoc(message), Json));
+    }
+
+    private static void PrepareDataDir(string dataDir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            var probe = Path.Combine(dataDir, ".write-test");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new NodeOptionsException($"--data-dir: cannot use '{dataDir}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ActorPresence.Node.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorPresence.Node.Tests;
+
+/// <summary>A real node in this process: Kestrel on a free loopback port, remoting on a free port.</summary>
+public sealed class TestNodeHost : IAsyncDisposable
+{
+    private TestNodeHost(WebApplication app, string dataDir, Uri baseAddress)
+    {
+        App = app;
+        DataDir = dataDir;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public WebApplication App { get; }
+
+    public string DataDir { get; }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Http { get; }
+
+    public static readonly string TestHocon = """
+        akka.loglevel = WARNING
+        akka.cluster.failure-detector.heartbeat-interval = 250ms
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+        akka.cluster.gossip-interval = 250ms
+        akka.cluster.leader-actions-interval = 250ms
+        akka.cluster.distributed-data.gossip-interval = 300ms
+        akka.cluster.distributed-data.notify-subscribers-interval = 20ms
+        akka.coordinated-shutdown.exit-clr = off
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        """;
+
+    /// <summary>Starts a node from command-line style arguments (plus free ports and a fresh data directory).</summary>
+    public static async Task<TestNodeHost> StartAsync(string name, params string[] extraArgs)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "ap-node-tests", $"{name}-{Guid.NewGuid():N}");
+        var config = Path.Combine(Path.GetTempPath(), "ap-node-tests", $"{name}-{Guid.NewGuid():N}.conf");
+        Directory.CreateDirectory(Path.GetDirectoryName(config)!);
+        await File.WriteAllTextAsync(config, TestHocon);
+        string[] args = ["--node-name", name, "--port", "0", "--http-port", "0", "--data-dir", dataDir, "--config", config, .. extraArgs];
+        var settings = NodeSettings.Resolve(args, new Dictionary<string, string>());
+        var app = NodeApp.Build(settings);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestNodeHost(app, dataDir, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await App.StopAsync(cts.Token);
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Documents.Json);
+    }
+}
