@@ -23,7 +23,9 @@ public static class NodeApp
         PrepareDataDir(settings.DataDir);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls($"http://{(settings.HttpHostname.Contains(':') ? $"[{settings.HttpHostname}]" : settings.HttpHostname)}:{settings.HttpPort}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+        // Bodies over RequestBody.MaxBytes get a 400 from RequestBody; Kestrel's own limit sits well
+        // above it so it can still drain the rest of an oversized request instead of resetting it.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * RequestBody.MaxBytes);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

@@ -67,7 +67,10 @@ public sealed record NodeSettings(
             string? value;
             if (spec.IsFlag)
             {
-                value = parsed.GetValue<bool>(spec.Name) ? "on" : FromEnv(spec.Env);
+                // Given on the command line (bare, or with true/false), it wins; otherwise the environment.
+                value = parsed.GetResult(spec.Name) is System.CommandLine.Parsing.OptionResult { Implicit: false }
+                    ? (parsed.GetValue<bool>(spec.Name) ? "on" : "off")
+                    : FromEnv(spec.Env);
             }
             else
             {
@@ -99,7 +102,7 @@ public sealed record NodeSettings(
             {
                 return read();
             }
-            catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException or ArgumentException)
+            catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException or ArgumentException or NotSupportedException)
             {
                 throw new NodeOptionsException(Describe(option, e.Message));
             }

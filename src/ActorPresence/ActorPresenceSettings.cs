@@ -136,7 +136,17 @@ public static class ActorPresenceConfig
     }
 
     /// <summary>Whether the configuration describes a dedicated seed node (no telephony state).</summary>
-    public static bool IsSeedOnly(Config config) => config.GetBoolean("actorpresence.seed-only", false);
+    public static bool IsSeedOnly(Config config)
+    {
+        try
+        {
+            return config.GetBoolean("actorpresence.seed-only", false);
+        }
+        catch (Exception e) when (e is NotSupportedException or FormatException)
+        {
+            throw new ConfigurationException($"actorpresence.seed-only must be on or off (got {config.GetValue("actorpresence.seed-only")})");
+        }
+    }
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>

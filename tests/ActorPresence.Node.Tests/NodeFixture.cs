@@ -11,10 +11,13 @@ namespace ActorPresence.Node.Tests;
 /// <summary>A real node in this process: Kestrel on a free loopback port, remoting on a free port.</summary>
 public sealed class TestNodeHost : IAsyncDisposable
 {
-    private TestNodeHost(WebApplication app, string dataDir, Uri baseAddress)
+    private readonly string _configFile;
+
+    private TestNodeHost(WebApplication app, string dataDir, string configFile, Uri baseAddress)
     {
         App = app;
         DataDir = dataDir;
+        _configFile = configFile;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -51,7 +54,7 @@ public sealed class TestNodeHost : IAsyncDisposable
         var app = NodeApp.Build(settings);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestNodeHost(app, dataDir, new Uri(address));
+        return new TestNodeHost(app, dataDir, config, new Uri(address));
     }
 
     public async ValueTask DisposeAsync()
@@ -62,6 +65,7 @@ public sealed class TestNodeHost : IAsyncDisposable
         await App.DisposeAsync();
         try
         {
+            File.Delete(_configFile);
             Directory.Delete(DataDir, recursive: true);
         }
         catch (IOException)

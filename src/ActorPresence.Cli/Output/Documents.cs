@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ActorPresence.Cli.Output;
+
+/// <summary>Human renderings of the node's documents (docs/api.md, "Documents" and "Cluster").</summary>
+internal static class Documents
+{
+    private static readonly JsonSerializerOptions Quoting = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void WriteCluster(TextWriter output, JsonElement cluster)
+    {
+        var self = cluster.Text("selfAddress");
+        var leader = cluster.Text("leader");
+        var members = cluster.Items("members").ToList();
+        var table = new TextTable("NODE", "ADDRESS", "ROLES", "STATUS", "REACHABLE");
+        foreach (var member in members)
+        {
+            var address = member.Text("address");
+            var marks = new List<string>();
+            if (address.Length > 0 && address == leader)
+            {
+                marks.Add("leader");
+            }
+            if (address.Length > 0 && address == self)
+            {
+                marks.Add("self");
+            }
+            var node = member.Text("node");
+            var roles = member.Items("roles").Select(r => r.ValueKind == JsonValueKind.String ? r.GetString() : r.GetRawText()).ToList();
+            table.Add(
+                marks.Count == 0 ? node : $"{node} ({string.Join(", ", marks)})",
+                address,
+                roles.Count == 0 ? "-" : string.Join(",", roles),
+                member.Text("status"),
+                member.Bool("reachable") is false ? "no" : "yes");
+        }
+        table.WriteTo(output);
+        var up = members.Count(m => string.Equals(m.Text("status"), "Up", StringComparison.OrdinalIgnoreCase));
+        var unreachable = members.Count(m => m.Bool("reachable") is false);
+        output.WriteLine($"{Count(members.Count, "member")}, {up} up, {unreachable} unreachable");
+    }
+
+    public static void WriteDevice(TextWriter output, JsonElement device)
+    {
+        new TextTable()
+            .Add("device", device.Text("device"))
+            .Add("state", device.Text("state"))
+            .WriteTo(output);
+        output.WriteLine();
+        var views = device.Items("views").ToList();
+        if (views.Count == 0)
+        {
+            output.WriteLine("no node has a view of this device");
+            return;
+        }
+        var table = new TextTable("NODE", "STATE", "UPDATED AT");
+        foreach (var view in views)
+        {
+            table.Add(view.Text("node"), view.Text("state"), view.Text("updatedAt"));
+        }
+        table.WriteTo(output);
+    }
+
+    public static void WriteDeviceList(TextWriter output, IReadOnlyList<JsonElement> devices)
+    {
+        var table = new TextTable("DEVICE", "STATE", "VIEWS");
+        foreach (var device in devices)
+        {
+            table.Add(device.Text("device"), device.Text("state"), Views(device));
+        }
+        table.WriteTo(output);
+    }
+
+    public static void WriteMailbox(TextWriter output, JsonElement mailbox) =>
+        new TextTable()
+            .Add("mailbox", mailbox.Text("mailbox"))
+            .Add("new", mailbox.Text("new"))
+            .Add("old", mailbox.Text("old"))
+            .Add("urgent", mailbox.Text("urgent"))
+            .Add("written by", mailbox.Text("writtenBy"))
+            .Add("written at", mailbox.Text("writtenAt"))
+            .WriteTo(output);
+
+    public static void WriteMailboxList(TextWriter output, IReadOnlyList<JsonElement> mailboxes)
+    {
+        var table = new TextTable("MAILBOX", "NEW", "OLD", "URGENT", "WRITTEN BY", "WRITTEN AT");
+        foreach (var m in mailboxes)
+        {
+            table.Add(m.Text("mailbox"), m.Text("new"), m.Text("old"), m.Text("urgent"), m.Text("writtenBy"), m.Text("writtenAt"));
+        }
+        table.WriteTo(output);
+    }
+
+    public static void WritePresence(TextWriter output, JsonElement presence) =>
+        new TextTable()
+            .Add("presentity", presence.Text("presentity"))
+            .Add("state", presence.Text("state"))
+            .Add("subtype", presence.Text("subtype"))
+            .Add("message", presence.Text("message"))
+            .Add("written by", presence.Text("writtenBy"))
+            .Add("written at", presence.Text("writtenAt"))
+            .WriteTo(output);
+
+    public static void WritePresenceList(TextWriter output, IReadOnlyList<JsonElement> presences)
+    {
+        var table = new TextTable("PRESENTITY", "STATE", "SUBTYPE", "MESSAGE", "WRITTEN BY", "WRITTEN AT");
+        foreach (var p in presences)
+        {
+            table.Add(p.Text("presentity"), p.Text("state"), p.Text("subtype"), p.Text("message"), p.Text("writtenBy"), p.Text("writtenAt"));
+        }
+        table.WriteTo(output);
+    }
+
+    /// <summary>
+    /// One line for one event of the stream, e.g.
+    /// <c>device PJSIP/1000 RINGINUSE [pbx1=INUSE pbx2=RINGING] from pbx2</c>.
+    /// </summary>
+    public static string EventLine(string kind, JsonElement data)
+    {
+        var value = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("value", out var v) ? v : default;
+        var line = new StringBuilder();
+        line.Append(kind).Append(' ').Append(data.Text("id")).Append(' ');
+        switch (kind)
+        {
+            case "device":
+                line.Append(value.Text("state")).Append(" [").Append(Views(value)).Append(']');
+                break;
+            case "mailbox":
+                line.Append($"new={value.Text("new")} old={value.Text("old")} urgent={value.Text("urgent")}");
+                break;
+            case "presence":
+                line.Append(value.Text("state"));
+                if (value.Text("subtype") is { Length: > 0 } subtype)
+                {
+                    line.Append(" subtype=").Append(subtype);
+                }
+                if (value.Text("message") is { Length: > 0 } message)
+                {
+                    line.Append(" message=").Append(JsonSerializer.Serialize(message, Quoting));
+                }
+                break;
+            default:
+                line.Append(value.ValueKind == JsonValueKind.Undefined ? data.GetRawText() : value.GetRawText());
+                break;
+        }
+        if (data.Text("origin") is { Length: > 0 } origin)
+        {
+            line.Append(" from ").Append(origin);
+        }
+        if (data.Bool("initial") is true)
+        {
+            line.Append(" (initial)");
+        }
+        return line.ToString();
+    }
+
+    public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
+    private static string Views(JsonElement device) =>
+        string.Join(' ', device.Items("views").Select(view => $"{view.Text("node")}={view.Text("state")}"));
+}

@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Akka.TestKit.Xunit2;
+using Xunit.Abstractions;
+
+namespace ActorPresence.Node.Tests;
+
+/// <summary>
+/// A dedicated seed and three telephony nodes as separate processes on loopback, started from the
+/// example configurations exactly as docs/operations.md says (with free ports and short failure
+/// timings given on top), and driven through the apctl CLI.
+/// </summary>
+public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output: output)
+{
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+
+    // Laid over the example files: a crashed node is found and removed in seconds, not minutes.
+    private const string FastFailure = """
+
+        akka.loglevel = INFO
+        akka.cluster.failure-detector.heartbeat-interval = 250ms
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+        akka.cluster.unreachable-nodes-reaper-interval = 250ms
+        akka.cluster.gossip-interval = 250ms
+        akka.cluster.leader-actions-interval = 250ms
+        akka.cluster.split-brain-resolver.stable-after = 3s
+        akka.cluster.down-removal-margin = 1s
+        akka.cluster.distributed-data.gossip-interval = 500ms
+        """;
+
+    [Fact]
+    public async Task A_seed_and_three_nodes_replicate_aggregate_and_drop_a_killed_node()
+    {
+        var work = Directory.CreateTempSubdirectory("ap-multiprocess-").FullName;
+        var seedPort = FreePort();
+        var seeds = $"akka.tcp://actorpresence@127.0.0.1:{seedPort}";
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            nodes.Add(NodeProcess.Start("seed", work, seedPort, FreePort(), seeds, Output!));
+            for (var i = 1; i <= 3; i++)
+            {
+                nodes.Add(NodeProcess.Start($"node{i}", work, FreePort(), FreePort(), seeds, Output!));
+            }
+            var (seed, pbx1, pbx2, pbx3) = (nodes[0], nodes[1], nodes[2], nodes[3]);
+
+            // All four members Up, as every node sees it.
+            foreach (var node in nodes)
+            {
+                await AwaitAssertAsync(async () =>
+                {
+                    var members = (await Cli.JsonAsync(node, "cluster", "show")).GetProperty("members").EnumerateArray().ToList();
+                    Assert.Equal(["pbx1", "pbx2", "pbx3", "seed1"], members.Select(m => m.GetProperty("node").GetString()).Order());
+                    Assert.All(members, m => Assert.Equal("Up", m.GetProperty("status").GetString()));
+                }, Converge);
+            }
+            var table = await Cli.RunAsync(pbx2, "cluster", "show");
+            Assert.Equal(0, table.ExitCode);
+            Assert.Contains("4 members", table.Stdout);
+            Assert.Contains("seed1", table.Stdout);
+
+            // Views from two nodes aggregate on the third; mailbox and presence replicate.
+            Assert.Equal(0, (await Cli.RunAsync(pbx1, "device", "set", "PJSIP/1000", "INUSE")).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync(pbx2, "device", "set", "PJSIP/1000", "RINGING")).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync(pbx3, "device", "set", "PJSIP/2000", "BUSY")).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync(pbx3, "mailbox", "set", "1000", "--new", "2", "--old", "5", "--urgent", "1")).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync(pbx1, "presence", "set", "alice", "away", "--message", "lunch")).ExitCode);
+            await AwaitAssertAsync(async () =>
+            {
+                var device = await Cli.JsonAsync(pbx3, "device", "show", "PJSIP/1000");
+                Assert.Equal("RINGINUSE", device.GetProperty("state").GetString());
+                Assert.Equal(["pbx1", "pbx2"], device.GetProperty("views").EnumerateArray().Select(v => v.GetProperty("node").GetString()).Order());
+                Assert.Equal(2, (await Cli.JsonAsync(pbx1, "mailbox", "show", "1000")).GetProperty("new").GetInt32());
+                Assert.Equal("lunch", (await Cli.JsonAsync(pbx2, "presence", "show", "alice")).GetProperty("message").GetString());
+                Assert.Equal("BUSY", (await Cli.JsonAsync(pbx1, "device", "show", "PJSIP/2000")).GetProperty("state").GetString());
+            }, Converge);
+            var shown = await Cli.RunAsync(pbx1, "device", "show", "PJSIP/1000");
+            Assert.Contains("RINGINUSE", shown.Stdout);
+            Assert.Contains("pbx2", shown.Stdout);
+
+            // The seed holds no state.
+            var onSeed = await Cli.RunAsync(seed, "device", "show", "PJSIP/1000");
+            Assert.NotEqual(0, onSeed.ExitCode);
+
+            // SIGKILL pbx3: reported unreachable, then removed, and its views gone from the others.
+            pbx3.Kill();
+            await AwaitAssertAsync(async () =>
+            {
+                var members = (await Cli.JsonAsync(pbx1, "cluster", "show")).GetProperty("members").EnumerateArray();
+                var dead = Assert.Single(members, m => m.GetProperty("node").GetString() == "pbx3");
+                Assert.False(dead.GetProperty("reachable").GetBoolean());
+            }, Converge);
+            await AwaitAssertAsync(async () =>
+            {
+                var members = (await Cli.JsonAsync(pbx1, "cluster", "show")).GetProperty("members").EnumerateArray();
+                Assert.DoesNotContain(members, m => m.GetProperty("node").GetString() == "pbx3");
+            }, Converge);
+            foreach (var survivor in new[] { pbx1, pbx2 })
+            {
+                await AwaitAssertAsync(async () =>
+                {
+                    var gone = await Cli.RunAsync(survivor, "device", "show", "PJSIP/2000");
+                    Assert.Equal(1, gone.ExitCode);
+                    Assert.Contains("404", gone.Stderr);
+                }, Converge);
+                Assert.Equal("RINGINUSE", (await Cli.JsonAsync(survivor, "device", "show", "PJSIP/1000")).GetProperty("state").GetString());
+                // What pbx3 wrote to shared state (the mailbox) is not a view: it stays.
+                Assert.Equal(5, (await Cli.JsonAsync(survivor, "mailbox", "show", "1000")).GetProperty("old").GetInt32());
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Dispose();
+            }
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The repository's files, found from the test assembly's location.</summary>
+    internal static class Repo
+    {
+        public static readonly string Root = FindRoot();
+
+        /// <summary>Debug or Release: the folder above the test assembly's target-framework folder.</summary>
+        public static string Configuration =>
+            new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+        public static string Built(string project)
+        {
+            var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", project + ".dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}");
+        }
+
+        private static string FindRoot()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "ActorPresence.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+            throw new InvalidOperationException("ActorPresence.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>One node process, started as docs/operations.md shows: <c>dotnet ActorPresence.Node.dll --config hocon/examples/X.conf</c>.</summary>
+    internal sealed class NodeProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+        private readonly ITestOutputHelper _output;
+
+        private NodeProcess(string name, Process process, int httpPort, ITestOutputHelper output)
+        {
+            Name = name;
+            _process = process;
+            HttpPort = httpPort;
+            _output = output;
+        }
+
+        public string Name { get; }
+
+        public int HttpPort { get; }
+
+        public string Url => $"http://127.0.0.1:{HttpPort}";
+
+        public static NodeProcess Start(string example, string work, int port, int httpPort, string seeds, ITestOutputHelper output)
+        {
+            var config = Path.Combine(work, example + ".conf");
+            File.WriteAllText(config, File.ReadAllText(Path.Combine(Repo.Root, "hocon", "examples", example + ".conf")) + FastFailure);
+            var info = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = work,
+            };
+            foreach (var arg in new[]
+                     {
+                         Repo.Built("ActorPresence.Node"), "--config", config, "--port", port.ToString(), "--http-port", httpPort.ToString(),
+                         "--seeds", seeds, "--data-dir", Path.Combine(work, example),
+                     })
+            {
+                info.ArgumentList.Add(arg);
+            }
+            var process = Process.Start(info)!;
+            var node = new NodeProcess(example, process, httpPort, output);
+            process.OutputDataReceived += (_, e) => node.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return node;
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(line);
+                }
+            }
+        }
+
+        /// <summary>SIGKILL: no leaving, no goodbye.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+            string log;
+            lock (_log)
+            {
+                log = _log.ToString();
+            }
+            // The tail of each node's log helps when a run fails.
+            var lines = log.Split('\n');
+            _output.WriteLine($"---- {Name} (last lines) ----\n{string.Join('\n', lines.TakeLast(15))}");
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>Runs the built apctl CLI against a node.</summary>
+    internal static class Cli
+    {
+        public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+        public static async Task<Result> RunAsync(NodeProcess node, params string[] args)
+        {
+            var info = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            info.ArgumentList.Add(Repo.Built("ActorPresence.Cli"));
+            info.ArgumentList.Add("--node");
+            info.ArgumentList.Add(node.Url);
+            foreach (var arg in args)
+            {
+                info.ArgumentList.Add(arg);
+            }
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"apctl {string.Join(' ', args)} did not finish in 60 s");
+            }
+            return new Result(process.ExitCode, await stdout, await stderr);
+        }
+
+        public static async Task<JsonElement> JsonAsync(NodeProcess node, params string[] args)
+        {
+            var result = await RunAsync(node, [.. args, "--json"]);
+            Assert.True(result.ExitCode == 0, $"apctl {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}");
+            return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+        }
+    }
+}

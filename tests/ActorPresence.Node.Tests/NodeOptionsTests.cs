@@ -1,0 +1,511 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ActorPresence.Node.Tests;
+
+/// <summary>
+/// How a node resolves its options (DESIGN.md §5): command line over environment over HOCON file
+/// over the embedded defaults, and bad options stopping the start with a message naming them.
+/// Pure: no node is started, except the real executable run for its exit codes.
+/// </summary>
+public sealed class NodeOptionsTests : IDisposable
+{
+    private static readonly TimeSpan _processTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ap-node-options-tests", Guid.NewGuid().ToString("N"));
+
+    public NodeOptionsTests()
+    {
+        Directory.CreateDirectory(_dir);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    // ---- helpers ----
+
+    private static NodeSettings Resolve(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        NodeSettings.Resolve(args, new Dictionary<string, string>(environment ?? new Dictionary<string, string>()));
+
+    private static NodeSettings Resolve(params string[] args) => Resolve(null, args);
+
+    private static NodeOptionsException Refused(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Assert.Throws<NodeOptionsException>(() => Resolve(environment, args));
+
+    private static NodeOptionsException Refused(params string[] args) => Refused(null, args);
+
+    private string WriteConfig(string hocon)
+    {
+        var path = Path.Combine(_dir, $"{Guid.NewGuid():N}.conf");
+        File.WriteAllText(path, hocon);
+        return path;
+    }
+
+    /// <summary>The resolved value of one option, as text, for the precedence theory.</summary>
+    private static string ValueOf(NodeSettings settings, string option) => option switch
+    {
+        "--node-name" => settings.NodeName.Value,
+        "--hostname" => settings.Hostname,
+        "--port" => settings.Port.ToString(CultureInfo.InvariantCulture),
+        "--http-hostname" => settings.HttpHostname,
+        "--http-port" => settings.HttpPort.ToString(CultureInfo.InvariantCulture),
+        "--seeds" => string.Join(",", settings.Seeds),
+        "--data-dir" => settings.DataDir,
+        _ => throw new ArgumentOutOfRangeException(nameof(option), option, "not an option of this theory"),
+    };
+
+    private static string Expected(string option, string value) => option == "--data-dir" ? Path.GetFullPath(value) : value;
+
+    // ---- defaults ----
+
+    [Fact]
+    public void With_no_options_the_node_uses_the_documented_defaults()
+    {
+        var settings = Resolve();
+
+        Assert.Equal(5080, settings.HttpPort);
+        Assert.Equal(4053, settings.Port);
+        Assert.Equal("127.0.0.1", settings.Hostname);
+        Assert.Equal("127.0.0.1", settings.HttpHostname);
+        Assert.Equal("data", Path.GetFileName(settings.DataDir));
+        Assert.Equal(Path.GetFullPath("data"), settings.DataDir);
+        Assert.False(settings.SeedOnly);
+        Assert.Empty(settings.Seeds);
+        Assert.False(string.IsNullOrEmpty(settings.NodeName.Value));
+    }
+
+    [Fact]
+    public void With_no_options_the_resolved_configuration_carries_the_defaults_into_akka()
+    {
+        var settings = Resolve();
+
+        Assert.Equal(4053, settings.Config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal("127.0.0.1", settings.Config.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(settings.NodeName.Value, settings.Config.GetString("actorpresence.node-name"));
+        Assert.Contains("telephony", settings.Config.GetStringList("akka.cluster.roles"));
+    }
+
+    // ---- precedence: command line > environment > file > defaults ----
+
+    [Theory]
+    [InlineData("--node-name", "ACTORPRESENCE_NODE_NAME", "actorpresence.node-name = \"from-file\"", "from-file", "from-env", "from-cli")]
+    [InlineData("--hostname", "ACTORPRESENCE_HOSTNAME", "akka.remote.dot-netty.tcp.hostname = \"10.1.1.1\"", "10.1.1.1", "10.2.2.2", "10.3.3.3")]
+    [InlineData("--port", "ACTORPRESENCE_PORT", "akka.remote.dot-netty.tcp.port = 4101", "4101", "4102", "4103")]
+    [InlineData("--http-hostname", "ACTORPRESENCE_HTTP_HOSTNAME", "actorpresence.node.http-hostname = \"10.1.1.1\"", "10.1.1.1", "10.2.2.2", "10.3.3.3")]
+    [InlineData("--http-port", "ACTORPRESENCE_HTTP_PORT", "actorpresence.node.http-port = 5101", "5101", "5102", "5103")]
+    [InlineData(
+        "--seeds",
+        "ACTORPRESENCE_SEEDS",
+        "akka.cluster.seed-nodes = [\"akka.tcp://actorpresence@10.0.0.1:4053\"]",
+        "akka.tcp://actorpresence@10.0.0.1:4053",
+        "akka.tcp://actorpresence@10.0.0.2:4053,akka.tcp://actorpresence@10.0.0.3:4053",
+        "akka.tcp://actorpresence@10.0.0.4:4053")]
+    [InlineData("--data-dir", "ACTORPRESENCE_DATA_DIR", "actorpresence.node.data-dir = \"file-data\"", "file-data", "env-data", "cli-data")]
+    public void An_option_given_on_the_command_line_wins_over_the_environment_which_wins_over_the_file_which_wins_over_the_default(
+        string option, string envVar, string fileLine, string fromFile, string fromEnv, string fromCli)
+    {
+        var file = WriteConfig(fileLine);
+        var defaults = ValueOf(Resolve(), option);
+        var env = new Dictionary<string, string> { [envVar] = fromEnv };
+
+        var fileOnly = ValueOf(Resolve("--config", file), option);
+        var fileAndEnv = ValueOf(Resolve(env, "--config", file), option);
+        var all = ValueOf(Resolve(env, "--config", file, option, fromCli), option);
+        var envOnly = ValueOf(Resolve(env), option);
+        var cliOnly = ValueOf(Resolve(option, fromCli), option);
+
+        Assert.NotEqual(Expected(option, fromFile), defaults);
+        Assert.Equal(Expected(option, fromFile), fileOnly);
+        Assert.Equal(Expected(option, fromEnv), fileAndEnv);
+        Assert.Equal(Expected(option, fromCli), all);
+        Assert.Equal(Expected(option, fromEnv), envOnly);
+        Assert.Equal(Expected(option, fromCli), cliOnly);
+    }
+
+    [Fact]
+    public void An_option_that_only_the_file_sets_is_taken_from_the_file_while_the_command_line_sets_the_others()
+    {
+        var file = WriteConfig("""
+            actorpresence.node-name = "file-name"
+            actorpresence.node.http-port = 5200
+            """);
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_PORT"] = "4200" };
+
+        var settings = Resolve(env, "--config", file, "--http-port", "5300");
+
+        Assert.Equal("file-name", settings.NodeName.Value);
+        Assert.Equal(5300, settings.HttpPort);
+        Assert.Equal(4200, settings.Port);
+        Assert.Equal("127.0.0.1", settings.Hostname);
+    }
+
+    [Fact]
+    public void The_resolved_options_reach_the_akka_configuration_the_node_is_built_from()
+    {
+        var settings = Resolve(
+            "--node-name", "cfg-node", "--hostname", "10.9.9.9", "--port", "4999",
+            "--seeds", "akka.tcp://actorpresence@10.9.9.8:4053");
+
+        Assert.Equal("cfg-node", settings.Config.GetString("actorpresence.node-name"));
+        Assert.Equal("10.9.9.9", settings.Config.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(4999, settings.Config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(["akka.tcp://actorpresence@10.9.9.8:4053"], settings.Config.GetStringList("akka.cluster.seed-nodes"));
+    }
+
+    [Fact]
+    public void Seed_only_is_off_by_default_and_taken_from_the_file()
+    {
+        var on = WriteConfig("actorpresence.seed-only = on");
+
+        Assert.False(Resolve().SeedOnly);
+        Assert.True(Resolve("--config", on).SeedOnly);
+    }
+
+    [Theory]
+    [InlineData("off", false)]
+    [InlineData("false", false)]
+    [InlineData("0", false)]
+    [InlineData("no", false)]
+    public void Seed_only_off_in_the_environment_wins_over_on_in_the_file(string envValue, bool expected)
+    {
+        var on = WriteConfig("actorpresence.seed-only = on");
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEED_ONLY"] = envValue };
+
+        Assert.Equal(expected, Resolve(env, "--config", on).SeedOnly);
+    }
+
+    [Theory]
+    [InlineData("on")]
+    [InlineData("true")]
+    [InlineData("1")]
+    [InlineData("yes")]
+    [InlineData("TRUE")]
+    public void Seed_only_on_in_the_environment_wins_over_off_in_the_file(string envValue)
+    {
+        var off = WriteConfig("actorpresence.seed-only = off");
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEED_ONLY"] = envValue };
+
+        Assert.True(Resolve(env, "--config", off).SeedOnly);
+    }
+
+    [Fact]
+    public void Seed_only_on_the_command_line_wins_over_off_in_the_environment_and_the_file()
+    {
+        var off = WriteConfig("actorpresence.seed-only = off");
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEED_ONLY"] = "off" };
+
+        Assert.True(Resolve(env, "--config", off, "--seed-only").SeedOnly);
+    }
+
+    [Fact]
+    public void Seed_only_false_on_the_command_line_wins_over_on_in_the_environment()
+    {
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEED_ONLY"] = "on" };
+
+        // --seed-only takes an optional boolean; an explicit false on the command line must win.
+        Assert.False(Resolve(env, "--seed-only", "false").SeedOnly);
+    }
+
+    [Fact]
+    public void A_seed_only_value_in_the_environment_that_is_not_a_boolean_is_refused_naming_the_option()
+    {
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEED_ONLY"] = "maybe" };
+
+        var error = Refused(env);
+
+        Assert.Contains("--seed-only", error.Message, StringComparison.Ordinal);
+        Assert.Contains("maybe", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_config_option_on_the_command_line_wins_over_the_config_environment_variable()
+    {
+        var fromCli = WriteConfig("actorpresence.node-name = \"cli-file\"");
+        var fromEnv = WriteConfig("actorpresence.node-name = \"env-file\"");
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_CONFIG"] = fromEnv };
+
+        Assert.Equal("env-file", Resolve(env).NodeName.Value);
+        Assert.Equal("cli-file", Resolve(env, "--config", fromCli).NodeName.Value);
+    }
+
+    [Fact]
+    public void An_empty_environment_variable_counts_as_not_set()
+    {
+        var file = WriteConfig("akka.remote.dot-netty.tcp.port = 4300");
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_PORT"] = "", ["ACTORPRESENCE_CONFIG"] = file };
+
+        Assert.Equal(4300, Resolve(env).Port);
+    }
+
+    [Fact]
+    public void Environment_variables_of_other_programs_are_ignored()
+    {
+        var env = new Dictionary<string, string> { ["PORT"] = "abc", ["HTTP_PORT"] = "abc", ["NODE_NAME"] = "bad name" };
+
+        var settings = Resolve(env);
+
+        Assert.Equal(4053, settings.Port);
+        Assert.Equal(5080, settings.HttpPort);
+    }
+
+    [Fact]
+    public void Port_zero_asks_for_any_free_port_and_is_accepted()
+    {
+        var settings = Resolve("--port", "0", "--http-port", "0");
+
+        Assert.Equal(0, settings.Port);
+        Assert.Equal(0, settings.HttpPort);
+    }
+
+    // ---- seeds ----
+
+    [Fact]
+    public void Seeds_are_a_comma_separated_list_with_blanks_and_empty_entries_dropped()
+    {
+        var settings = Resolve("--seeds", "akka.tcp://actorpresence@10.0.0.1:4053, akka.tcp://actorpresence@10.0.0.2:4054,,akka.tcp://actorpresence@pbx3.example:4053");
+
+        Assert.Equal(
+            ["akka.tcp://actorpresence@10.0.0.1:4053", "akka.tcp://actorpresence@10.0.0.2:4054", "akka.tcp://actorpresence@pbx3.example:4053"],
+            settings.Seeds);
+    }
+
+    [Fact]
+    public void Seeds_in_the_environment_are_a_comma_separated_list_too()
+    {
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEEDS"] = "akka.tcp://actorpresence@10.0.0.1:4053,akka.tcp://actorpresence@10.0.0.2:4053" };
+
+        Assert.Equal(["akka.tcp://actorpresence@10.0.0.1:4053", "akka.tcp://actorpresence@10.0.0.2:4053"], Resolve(env).Seeds);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:4053")]
+    [InlineData("not-an-address")]
+    [InlineData("akka.tcp://actorpresence@127.0.0.1")]
+    [InlineData("akka.tcp://actorpresence@127.0.0.1:4053,localhost:4054")]
+    public void A_seed_that_is_not_an_akka_address_is_refused_naming_the_option(string seeds)
+    {
+        var error = Refused("--seeds", seeds);
+
+        Assert.Contains("--seeds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_seed_that_names_another_actor_system_is_refused_naming_the_option_and_the_system()
+    {
+        var error = Refused("--seeds", "akka.tcp://othersystem@127.0.0.1:4053");
+
+        Assert.Contains("--seeds", error.Message, StringComparison.Ordinal);
+        Assert.Contains("othersystem", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_seed_from_the_environment_is_refused_too()
+    {
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_SEEDS"] = "akka.tcp://othersystem@127.0.0.1:4053" };
+
+        var error = Refused(env);
+
+        Assert.Contains("--seeds", error.Message, StringComparison.Ordinal);
+    }
+
+    // ---- bad options ----
+
+    [Theory]
+    [InlineData("--port", new[] { "--port", "abc" })]
+    [InlineData("--port", new[] { "--port", "70000" })]
+    [InlineData("--port", new[] { "--port", "65536" })]
+    [InlineData("--port", new[] { "--port", "4053.5" })]
+    [InlineData("--port", new[] { "--port" })]
+    [InlineData("--http-port", new[] { "--http-port", "-1" })]
+    [InlineData("--http-port", new[] { "--http-port", "http" })]
+    [InlineData("--http-port", new[] { "--http-port", "99999" })]
+    [InlineData("--node-name", new[] { "--node-name", "bad name" })]
+    [InlineData("--node-name", new[] { "--node-name", "pbx/1" })]
+    [InlineData("--node-name", new[] { "--node-name", "nödé" })]
+    [InlineData("--frobnicate", new[] { "--frobnicate" })]
+    [InlineData("--frobnicate", new[] { "--port", "4053", "--frobnicate", "yes" })]
+    [InlineData("--hostname", new[] { "--hostname", " " })]
+    [InlineData("--data-dir", new[] { "--data-dir", " " })]
+    public void A_bad_option_stops_the_start_with_a_message_naming_it(string named, string[] args)
+    {
+        var error = Refused(args);
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_node_name_of_65_characters_is_refused_and_one_of_64_is_accepted()
+    {
+        var error = Refused("--node-name", new string('n', 65));
+
+        Assert.Contains("--node-name", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new string('n', 64), Resolve("--node-name", new string('n', 64)).NodeName.Value);
+    }
+
+    [Theory]
+    [InlineData("ACTORPRESENCE_PORT", "abc", "--port")]
+    [InlineData("ACTORPRESENCE_PORT", "70000", "--port")]
+    [InlineData("ACTORPRESENCE_HTTP_PORT", "-1", "--http-port")]
+    [InlineData("ACTORPRESENCE_NODE_NAME", "bad name", "--node-name")]
+    public void A_bad_value_in_the_environment_is_refused_naming_the_option_and_the_variable(string envVar, string value, string option)
+    {
+        var error = Refused(new Dictionary<string, string> { [envVar] = value });
+
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+        Assert.Contains(envVar, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_option_naming_a_missing_file_is_refused_naming_the_path()
+    {
+        var missing = Path.Combine(_dir, "no-such-file.conf");
+
+        var error = Refused("--config", missing);
+
+        Assert.Contains("--config", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_environment_variable_naming_a_missing_file_is_refused_naming_the_variable_and_the_path()
+    {
+        var missing = Path.Combine(_dir, "no-such-file.conf");
+
+        var error = Refused(new Dictionary<string, string> { ["ACTORPRESENCE_CONFIG"] = missing });
+
+        Assert.Contains("ACTORPRESENCE_CONFIG", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("@@@ this is not hocon")]
+    [InlineData("actorpresence.node-name = ${no-such-key}")]
+    [InlineData("include \"no-such-included-file.conf\"")]
+    public void A_config_file_that_is_not_valid_hocon_is_refused_naming_the_option_and_the_path(string text)
+    {
+        var file = WriteConfig(text);
+
+        var error = Refused("--config", file);
+
+        Assert.Contains("--config", error.Message, StringComparison.Ordinal);
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("actorpresence.key-count = 0", "actorpresence.key-count")]
+    [InlineData("actorpresence.key-count = 5000", "actorpresence.key-count")]
+    [InlineData("actorpresence.key-count = many", "actorpresence.key-count")]
+    [InlineData("actorpresence.write-timeout = 0s", "actorpresence.write-timeout")]
+    [InlineData("akka.remote.dot-netty.tcp.port = 70000", "--port")]
+    [InlineData("akka.remote.dot-netty.tcp.port = abc", "--port")]
+    [InlineData("actorpresence.node.http-port = -5", "--http-port")]
+    [InlineData("actorpresence.node-name = \"bad name\"", "--node-name")]
+    [InlineData("akka.cluster.seed-nodes = [\"nonsense\"]", "--seeds")]
+    [InlineData("actorpresence.seed-only = maybe", "seed-only")]
+    [InlineData("akka.remote.dot-netty.tcp.port = [4053]", "--port")]
+    [InlineData("actorpresence.node.http-port = 5080.5", "--http-port")]
+    public void A_config_file_with_a_bad_setting_is_refused_naming_the_setting(string text, string named)
+    {
+        var file = WriteConfig(text);
+
+        var error = Refused("--config", file);
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    // ---- the real executable ----
+
+    private sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
+
+    private static async Task<ProcessResult> RunNodeAsync(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "ActorPresence.Node.dll");
+        Assert.True(File.Exists(dll), $"the node executable is not in the test output: {dll}");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ACTORPRESENCE_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(_processTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"the node process did not exit within {_processTimeout.TotalSeconds} s (args: {string.Join(' ', args)})");
+        }
+        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task The_node_executable_exits_with_code_2_and_names_the_option_on_stderr_for_a_bad_port()
+    {
+        var result = await RunNodeAsync("--port", "abc");
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}; stdout: {result.Stdout}; stderr: {result.Stderr}");
+        Assert.Contains("--port", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_node_executable_exits_with_code_2_for_an_unknown_option()
+    {
+        var result = await RunNodeAsync("--frobnicate");
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}; stdout: {result.Stdout}; stderr: {result.Stderr}");
+        Assert.Contains("--frobnicate", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("actorpresence.key-count = 0", "actorpresence.key-count")]
+    [InlineData("akka.remote.dot-netty.tcp.port = 70000", "--port")]
+    [InlineData("actorpresence.seed-only = maybe", "seed-only")]
+    public async Task The_node_executable_exits_with_code_2_and_names_the_setting_for_a_bad_config_file(string text, string named)
+    {
+        var file = WriteConfig(text);
+
+        var result = await RunNodeAsync("--config", file, "--data-dir", Path.Combine(_dir, "data"));
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}; stdout: {result.Stdout}; stderr: {result.Stderr}");
+        Assert.Contains(named, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_node_executable_prints_its_options_and_exits_with_code_0_for_help()
+    {
+        var result = await RunNodeAsync("--help");
+
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}; stdout: {result.Stdout}; stderr: {result.Stderr}");
+        foreach (var option in new[] { "--node-name", "--seeds", "--hostname", "--port", "--http-port", "--data-dir", "--config", "--seed-only" })
+        {
+            Assert.Contains(option, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+}
