@@ -134,6 +134,19 @@ public class WatchCommandTests
     }
 
     [Fact]
+    public async Task Watch_shows_a_device_whose_last_view_was_withdrawn_as_having_no_views()
+    {
+        var body = "event: device\ndata: {\"kind\":\"device\",\"id\":\"PJSIP/1000\",\"origin\":\"pbx1\",\"initial\":false,"
+            + "\"value\":{\"device\":\"PJSIP/1000\",\"state\":\"INVALID\",\"views\":[]}}\n\n";
+        var node = new FakeNode().AnswerStream(EventStreams.Ended(body));
+
+        var result = await Cli.RunAsync(node, "watch", "--count", "1");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["device PJSIP/1000 INVALID [no views] from pbx1"], result.OutLines);
+    }
+
+    [Fact]
     public async Task Watch_refused_by_the_node_exits_1_with_its_error()
     {
         var node = new FakeNode().Answer(HttpStatusCode.BadRequest, Samples.Error("device: filter 'x y' is not an id or a prefix"));

@@ -124,7 +124,7 @@ internal static class Documents
         switch (kind)
         {
             case "device":
-                line.Append(value.Text("state")).Append(" [").Append(Views(value)).Append(']');
+                line.Append(value.Text("state")).Append(" [").Append(Views(value, "no views")).Append(']');
                 break;
             case "mailbox":
                 line.Append($"new={value.Text("new")} old={value.Text("old")} urgent={value.Text("urgent")}");
@@ -157,6 +157,8 @@ internal static class Documents
 
     public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
-    private static string Views(JsonElement device) =>
-        string.Join(' ', device.Items("views").Select(view => $"{view.Text("node")}={view.Text("state")}"));
+    private static string Views(JsonElement device, string none = "") =>
+        device.Items("views").Select(view => $"{view.Text("node")}={view.Text("state")}").ToList() is { Count: > 0 } views
+            ? string.Join(' ', views)
+            : none;
 }
