@@ -110,6 +110,17 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
                 // What pbx3 wrote to shared state (the mailbox) is not a view: it stays.
                 Assert.Equal(5, (await Cli.JsonAsync(survivor, "mailbox", "show", "1000")).GetProperty("old").GetInt32());
             }
+
+            // SIGTERM pbx2: it leaves gracefully, exits 0, and its view is withdrawn from pbx1.
+            Assert.Equal(0, await pbx2.TerminateAsync(TimeSpan.FromSeconds(60)));
+            await AwaitAssertAsync(async () =>
+            {
+                var members = (await Cli.JsonAsync(pbx1, "cluster", "show")).GetProperty("members").EnumerateArray();
+                Assert.DoesNotContain(members, m => m.GetProperty("node").GetString() == "pbx2");
+                var device = await Cli.JsonAsync(pbx1, "device", "show", "PJSIP/1000");
+                Assert.Equal("INUSE", device.GetProperty("state").GetString());
+                Assert.Equal("pbx1", Assert.Single(device.GetProperty("views").EnumerateArray()).GetProperty("node").GetString());
+            }, Converge);
         }
         finally
         {
@@ -219,6 +230,18 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
                     _log.AppendLine(line);
                 }
             }
+        }
+
+        /// <summary>SIGTERM, as a service manager stops a node; returns the exit code.</summary>
+        public async Task<int> TerminateAsync(TimeSpan timeout)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+            using var cts = new CancellationTokenSource(timeout);
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
         }
 
         /// <summary>SIGKILL: no leaving, no goodbye.</summary>
