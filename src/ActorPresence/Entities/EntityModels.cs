@@ -103,7 +103,33 @@ public sealed class DeviceModel : EntityModel
     }
 }
 
-public sealed class MailboxModel : EntityModel
+/// <summary>Mailboxes and presence: one causal last-writer-wins value per entity, in the empty sub-key.</summary>
+public abstract class SingleValueModel<TEntry, TValue> : EntityModel
+    where TEntry : Entry
+    where TValue : class
+{
+    /// <summary>The value a write sets, or null when the write is not of this kind.</summary>
+    protected abstract TValue? ValueOf(WriteOp op);
+
+    protected abstract TValue ValueOf(TEntry entry);
+
+    protected abstract TEntry NewEntry(Stamp stamp, TValue value);
+
+    protected abstract StateEvent NewEvent(string id, TValue value, Stamp written, NodeName origin, bool initial);
+
+    public sealed override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation)
+    {
+        var value = ValueOf(op) ?? throw WrongOp(op, Kind);
+        return current.Find("") is TEntry entry && ValueOf(entry).Equals(value) ? null : NewEntry(stamp, value);
+    }
+
+    public sealed override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial) =>
+        slot.Find("") is TEntry entry
+            ? NewEvent(id, ValueOf(entry), entry.Stamp, new NodeName(initial ? entry.Stamp.Node : origin), initial)
+            : null;
+}
+
+public sealed class MailboxModel : SingleValueModel<MailboxEntry, MailboxCounts>
 {
     public static readonly MailboxModel Instance = new();
 
@@ -111,22 +137,17 @@ public sealed class MailboxModel : EntityModel
 
     public override string ManagerName => "ap-mailboxes";
 
-    public override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation) => op switch
-    {
-        SetMailbox set => current.Find("") is MailboxEntry m && m.Counts == set.Counts ? null : new MailboxEntry(stamp, set.Counts),
-        _ => throw WrongOp(op, Kind),
-    };
+    protected override MailboxCounts? ValueOf(WriteOp op) => (op as SetMailbox)?.Counts;
 
-    public override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial) =>
-        slot.Find("") is MailboxEntry m
-            ? new MailboxStateEvent(
-                new MailboxSnapshot(new MailboxId(id), m.Counts, new NodeName(m.Stamp.Node), m.Stamp.Time),
-                new NodeName(initial ? m.Stamp.Node : origin),
-                initial)
-            : null;
+    protected override MailboxCounts ValueOf(MailboxEntry entry) => entry.Counts;
+
+    protected override MailboxEntry NewEntry(Stamp stamp, MailboxCounts value) => new(stamp, value);
+
+    protected override StateEvent NewEvent(string id, MailboxCounts value, Stamp written, NodeName origin, bool initial) =>
+        new MailboxStateEvent(new MailboxSnapshot(new MailboxId(id), value, new NodeName(written.Node), written.Time), origin, initial);
 }
 
-public sealed class PresenceModel : EntityModel
+public sealed class PresenceModel : SingleValueModel<PresenceEntry, Presence>
 {
     public static readonly PresenceModel Instance = new();
 
@@ -134,17 +155,12 @@ public sealed class PresenceModel : EntityModel
 
     public override string ManagerName => "ap-presence";
 
-    public override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation) => op switch
-    {
-        SetPresence set => current.Find("") is PresenceEntry p && p.Presence == set.Presence ? null : new PresenceEntry(stamp, set.Presence),
-        _ => throw WrongOp(op, Kind),
-    };
+    protected override Presence? ValueOf(WriteOp op) => (op as SetPresence)?.Presence;
 
-    public override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial) =>
-        slot.Find("") is PresenceEntry p
-            ? new PresenceStateEvent(
-                new PresenceSnapshot(new PresentityId(id), p.Presence, new NodeName(p.Stamp.Node), p.Stamp.Time),
-                new NodeName(initial ? p.Stamp.Node : origin),
-                initial)
-            : null;
+    protected override Presence ValueOf(PresenceEntry entry) => entry.Presence;
+
+    protected override PresenceEntry NewEntry(Stamp stamp, Presence value) => new(stamp, value);
+
+    protected override StateEvent NewEvent(string id, Presence value, Stamp written, NodeName origin, bool initial) =>
+        new PresenceStateEvent(new PresenceSnapshot(new PresentityId(id), value, new NodeName(written.Node), written.Time), origin, initial);
 }
