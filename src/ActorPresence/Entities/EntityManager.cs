@@ -45,7 +45,10 @@ public sealed class EntityManager : ReceiveActor
     private readonly Dictionary<IActorRef, SubscriptionFilter> _subscribers = [];
     private readonly HashSet<(string Node, long Incarnation)> _removed = [];
     private readonly List<(int Key, string Id, Entry Entry, IActorRef? ReplyTo)> _pendingWrites = [];
-    private IReadOnlyList<ActorSelection> _peers = [];
+    private readonly List<DirectChange> _pendingDirect = [];
+    // Peer managers by address: resolved to an actor ref once (cheaper per message than a
+    // selection), sent to by selection until then.
+    private Dictionary<Address, ICanTell> _peers = [];
     private bool _flushScheduled;
 
     public EntityManager(EntityModel model, ActorPresenceSettings settings, IActorRef replicator, long incarnation)
@@ -83,8 +86,30 @@ public sealed class EntityManager : ReceiveActor
         Receive<IUpdateFailure>(m => Acknowledge(m.Request, $"distributed data did not take the write ({m.GetType().Name} for {m.Key})"));
         Receive<PeersChanged>(m =>
         {
-            _peers = m.Peers.Select(a => Context.ActorSelection(new RootActorPath(a) / "user" / _model.ManagerName)).ToList();
+            var peers = new Dictionary<Address, ICanTell>();
+            foreach (var address in m.Peers)
+            {
+                if (_peers.TryGetValue(address, out var known))
+                {
+                    peers[address] = known;
+                    continue;
+                }
+                var selection = Context.ActorSelection(new RootActorPath(address) / "user" / _model.ManagerName);
+                peers[address] = selection;
+                selection.ResolveOne(_settings.AskTimeout).PipeTo(
+                    Self,
+                    success: peer => new PeerResolved(address, peer),
+                    failure: _ => new PeerResolved(address, null));
+            }
+            _peers = peers;
             _log.Info("{0}: {1} peer(s) for the direct path", _model.Kind, _peers.Count);
+        });
+        Receive<PeerResolved>(m =>
+        {
+            if (m.Peer is not null && _peers.ContainsKey(m.Address))
+            {
+                _peers[m.Address] = m.Peer;
+            }
         });
         Receive<NodeRemoved>(OnNodeRemoved);
         Receive<RequestPassivation>(m =>
@@ -327,11 +352,7 @@ public sealed class EntityManager : ReceiveActor
         {
             if (_settings.DirectPathEnabled && _peers.Count > 0)
             {
-                var direct = new DirectChanges(_model.Kind, [new DirectChange(m.Id, m.Entry)]);
-                foreach (var peer in _peers)
-                {
-                    peer.Tell(direct);
-                }
+                _pendingDirect.Add(new DirectChange(m.Id, m.Entry));
             }
             EnqueueWrite(m.Id, m.Entry, m.ReplyTo);
         }
@@ -356,6 +377,16 @@ public sealed class EntityManager : ReceiveActor
     private void FlushWrites()
     {
         _flushScheduled = false;
+        // Changes made while other messages waited go to each peer together, in the order made.
+        for (var start = 0; start < _pendingDirect.Count; start += MaxDirectBatch)
+        {
+            var batch = new DirectChanges(_model.Kind, _pendingDirect.GetRange(start, Math.Min(MaxDirectBatch, _pendingDirect.Count - start)));
+            foreach (var peer in _peers.Values)
+            {
+                peer.Tell(batch, Self);
+            }
+        }
+        _pendingDirect.Clear();
         foreach (var group in _pendingWrites.GroupBy(w => w.Key))
         {
             var writes = group.ToList();
@@ -500,6 +531,11 @@ public sealed class EntityManager : ReceiveActor
         Context.Unwatch(child);
         _childIds.Remove(child);
     }
+
+    /// <summary>Changes per direct-path message: large batches stay well inside a remoting frame.</summary>
+    private const int MaxDirectBatch = 500;
+
+    private sealed record PeerResolved(Address Address, IActorRef? Peer);
 
     private sealed class Flush
     {

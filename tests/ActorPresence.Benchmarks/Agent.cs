@@ -1,0 +1,182 @@
+using System.Text.Json;
+using ActorPresence.Domain;
+using ActorPresence.Node;
+using ActorPresence.Replication;
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Remote;
+using Akka.Remote.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using static ActorPresence.Entities.EntityProtocol;
+
+namespace ActorPresence.Benchmarks;
+
+/// <summary>
+/// A cluster node for the benchmarks: the real node process (HTTP API, event stream) plus a few
+/// <c>/bench</c> endpoints through which the coordinator drives its library API and reads its
+/// measurements. Runs in its own process, as the product does.
+/// </summary>
+public static class Agent
+{
+    public sealed record WriteRequest(string Kind, string Prefix, long Count, int Rate, int Entities, int MaxInFlight);
+
+    public sealed record WriteReport(long Written, long Failed, double Seconds);
+
+    public sealed record SubscribeRequest(string Kind, string Prefix);
+
+    public sealed record StatsReport(long Received, LatencySummary Latency);
+
+    public sealed record MemoryReport(long HeapBytes, long WorkingSetBytes, long Devices, long Mailboxes, long Presence);
+
+    public sealed record Fingerprint(long Entries, string Hash);
+
+    public sealed record ThrottleRequest(string Address, bool Blackhole);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var settings = NodeSettings.Resolve(args);
+        var app = NodeApp.Build(settings);
+        var recorder = new LatencyRecorder();
+        var received = 0L;
+        IStateSubscription? subscription = null;
+        Task? pump = null;
+
+        app.MapPost("/bench/write", async (WriteRequest request, IActorPresence api, CancellationToken ct) =>
+        {
+            var (written, failed, elapsed) = await Pacer.RunAsync(request.Count, request.Rate, request.MaxInFlight, i => WriteOne(api, request, i), ct);
+            return new WriteReport(written, failed, elapsed.TotalSeconds);
+        });
+        app.MapPost("/bench/subscribe", async (SubscribeRequest request, IActorPresence api) =>
+        {
+            if (subscription is not null)
+            {
+                await subscription.DisposeAsync();
+            }
+            recorder.Reset();
+            Interlocked.Exchange(ref received, 0);
+            var kind = request.Kind == "device" ? EntityKind.Device : EntityKind.Presence;
+            subscription = await api.SubscribeAsync(SubscriptionFilter.WithPrefix(kind, request.Prefix), 1_000_000);
+            var events = subscription.Events;
+            pump = Task.Run(async () =>
+            {
+                await foreach (var e in events.ReadAllAsync())
+                {
+                    if (e.IsInitial)
+                    {
+                        continue;
+                    }
+                    var now = DateTime.UtcNow.Ticks;
+                    if (SentTicks(e) is { } sent)
+                    {
+                        recorder.Record(TimeSpan.FromTicks(now - sent));
+                    }
+                    Interlocked.Increment(ref received);
+                }
+            });
+            return Results.Ok();
+        });
+        app.MapPost("/bench/reset", () =>
+        {
+            recorder.Reset();
+            Interlocked.Exchange(ref received, 0);
+            return Results.Ok();
+        });
+        app.MapGet("/bench/stats", () => new StatsReport(Interlocked.Read(ref received), recorder.Summary()));
+        app.MapGet("/bench/memory", async (ActorSystem system) =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+            }
+            var runtime = ActorPresenceRuntime.Get(system);
+            async Task<long> Count(EntityKind kind) =>
+                (await runtime.ManagerFor(kind).Ask<ManagerStats>(GetStats.Instance, TimeSpan.FromSeconds(30))).Entities;
+            return new MemoryReport(
+                GC.GetTotalMemory(forceFullCollection: true),
+                Environment.WorkingSet,
+                await Count(EntityKind.Device),
+                await Count(EntityKind.Mailbox),
+                await Count(EntityKind.Presence));
+        });
+        app.MapGet("/bench/fingerprint", async (ActorSystem system) => await FingerprintAsync(system));
+        app.MapPost("/bench/throttle", async (ThrottleRequest request, ActorSystem system) =>
+        {
+            var transport = ((RemoteActorRefProvider)((ExtendedActorSystem)system).Provider).Transport;
+            ThrottleMode mode = request.Blackhole ? Blackhole.Instance : Unthrottled.Instance;
+            await transport.ManagementCommand(new SetThrottle(Address.Parse(request.Address), ThrottleTransportAdapter.Direction.Both, mode));
+            return Results.Ok();
+        });
+
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static Task WriteOne(IActorPresence api, WriteRequest request, long i)
+    {
+        var id = request.Prefix + (i % request.Entities);
+        var flip = i / request.Entities % 2 == 0;
+        return request.Kind switch
+        {
+            "device" => api.SetDeviceStateAsync(new DeviceId(id), flip ? DeviceState.InUse : DeviceState.NotInUse),
+            "mailbox" => api.SetMailboxAsync(new MailboxId(id), new MailboxCounts((int)(i % 50), flip ? 1 : 2)),
+            _ => api.SetPresenceAsync(new PresentityId(id), new Presence(flip ? PresenceState.Available : PresenceState.Away, "", Stamp(DateTime.UtcNow.Ticks))),
+        };
+    }
+
+    /// <summary>The send time a change carries: in a presence message, or as the changed view's stamp.</summary>
+    internal static long? SentTicks(StateEvent e) => e switch
+    {
+        PresenceStateEvent p => ParseStamp(p.Presence.Presence.Message),
+        DeviceStateEvent d => d.Device.Views.FirstOrDefault(v => v.Node == d.Origin)?.UpdatedAt.UtcTicks,
+        _ => null,
+    };
+
+    internal static string Stamp(long ticks) => "b:" + ticks;
+
+    internal static long? ParseStamp(string message) =>
+        message.StartsWith("b:", StringComparison.Ordinal) && long.TryParse(message.AsSpan(2), out var ticks) ? ticks : null;
+
+    /// <summary>An order-free digest of every entry in this node's replica: equal on two nodes when they hold the same state.</summary>
+    private static async Task<Fingerprint> FingerprintAsync(ActorSystem system)
+    {
+        var runtime = ActorPresenceRuntime.Get(system);
+        var replicator = DistributedData.Get(system).Replicator;
+        long entries = 0;
+        ulong hash = 0;
+        foreach (var kind in new[] { EntityKind.Device, EntityKind.Mailbox, EntityKind.Presence })
+        {
+            foreach (var key in new KeySpace(kind, runtime.Settings.KeyCount).Keys)
+            {
+                var response = await replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance), TimeSpan.FromSeconds(30));
+                if (response is not GetSuccess success)
+                {
+                    continue;
+                }
+                foreach (var (id, slot) in success.Get(key).Entities)
+                {
+                    foreach (var entry in slot.Entries)
+                    {
+                        entries++;
+                        hash ^= Mix(id, entry);
+                    }
+                }
+            }
+        }
+        return new Fingerprint(entries, hash.ToString("x16"));
+    }
+
+    private static ulong Mix(string id, Entry entry)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var c in $"{id}|{entry.Stamp.Ticks}|{entry.Stamp.Node}")
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+        return h;
+    }
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}

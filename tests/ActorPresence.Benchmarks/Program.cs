@@ -1,0 +1,41 @@
+using System.Text.Json;
+using ActorPresence.Benchmarks;
+
+// dotnet run -c Release --project tests/ActorPresence.Benchmarks [-- --quick] [--out DIR]
+// The harness re-runs itself as "agent" for each cluster node.
+if (args.Length > 0 && args[0] == "agent")
+{
+    return await Agent.RunAsync(args[1..]);
+}
+
+var quick = args.Contains("--quick");
+var outIndex = Array.IndexOf(args, "--out");
+var outDir = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(RepoRoot(), "docs", "benchmarks");
+var unknown = args.Where((a, i) => a != "--quick" && a != "--out" && (outIndex < 0 || i != outIndex + 1)).ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"unknown argument(s): {string.Join(' ', unknown)}; usage: [--quick] [--out DIR]");
+    return 2;
+}
+Directory.CreateDirectory(outDir);
+var options = quick ? HarnessOptions.QuickRun(outDir) : HarnessOptions.Full(outDir);
+var command = "dotnet run -c Release --project tests/ActorPresence.Benchmarks" + (quick ? " -- --quick" : "");
+Console.WriteLine($"ActorPresence benchmark ({(quick ? "quick" : "full")}), writing to {outDir}");
+var results = await new Harness(options, Console.Out).RunAsync(command);
+await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(results, Harness.Json));
+var plots = Plots.Write(results, outDir);
+var report = Report.WriteMarkdown(results, outDir, plots);
+Console.WriteLine($"report: {report}");
+return 0;
+
+static string RepoRoot()
+{
+    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "ActorPresence.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+    return Environment.CurrentDirectory;
+}
