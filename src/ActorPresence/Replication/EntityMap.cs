@@ -18,10 +18,33 @@ public sealed class EntityMap :
 {
     public static readonly EntityMap Empty = new(ImmutableSortedDictionary.Create<string, Slot>(StringComparer.Ordinal), null);
 
-    private EntityMap(ImmutableSortedDictionary<string, Slot> entities, EntityMap? delta)
+    private EntityMap(ImmutableSortedDictionary<string, Slot> entities, EntityMap? delta, EntityMap? ancestor = null)
     {
         Entities = entities;
         Delta = delta;
+        _ancestor = ancestor;
+    }
+
+    // The map this one was made from by Put. The replicator merges the result of an update into
+    // the value it started from; knowing the descent makes that merge O(1) instead of a walk over
+    // every entity of the key. A merge result has none, so old maps are not kept alive.
+    private readonly EntityMap? _ancestor;
+
+    private const int MaxAncestry = 10_000;
+
+    /// <summary>Whether this map was made from <paramref name="other"/> by Puts (so it holds all of it).</summary>
+    private bool DescendsFrom(EntityMap other)
+    {
+        var current = _ancestor;
+        for (var i = 0; current is not null && i < MaxAncestry; i++)
+        {
+            if (ReferenceEquals(current, other))
+            {
+                return true;
+            }
+            current = current._ancestor;
+        }
+        return false;
     }
 
     /// <summary>Entities in ordinal id order, which makes the serialized form deterministic.</summary>
@@ -49,7 +72,7 @@ public sealed class EntityMap :
             return this;
         }
         var delta = (Delta ?? Empty).MergeEntry(id, entry);
-        return new EntityMap(Entities.SetItem(id, slot), delta);
+        return new EntityMap(Entities.SetItem(id, slot), delta, ancestor: this);
     }
 
     private EntityMap MergeEntry(string id, Entry entry)
@@ -62,11 +85,19 @@ public sealed class EntityMap :
     {
         if (ReferenceEquals(this, other) || other.Entities.IsEmpty)
         {
-            return Delta is null ? this : new EntityMap(Entities, null);
+            return Delta is null && _ancestor is null ? this : new EntityMap(Entities, null);
         }
         if (Entities.IsEmpty)
         {
-            return other.Delta is null ? other : new EntityMap(other.Entities, null);
+            return other.Delta is null && other._ancestor is null ? other : new EntityMap(other.Entities, null);
+        }
+        if (other.DescendsFrom(this))
+        {
+            return new EntityMap(other.Entities, null);
+        }
+        if (DescendsFrom(other))
+        {
+            return new EntityMap(Entities, null);
         }
         // Fold the smaller map into the larger one; the result is the same either way.
         var (big, small) = Entities.Count >= other.Entities.Count ? (this, other) : (other, this);
@@ -80,7 +111,9 @@ public sealed class EntityMap :
 
     public EntityMap MergeDelta(EntityMap delta) => Merge(delta);
 
-    public EntityMap ResetDelta() => Delta is null ? this : new EntityMap(Entities, null);
+    // Keeps the ancestry: the replicator resets the delta before merging the result into the value
+    // the update started from, which is when the ancestry pays off.
+    public EntityMap ResetDelta() => Delta is null ? this : new EntityMap(Entities, null, _ancestor);
 
     IReplicatedData IReplicatedData.Merge(IReplicatedData other) => Merge((EntityMap)other);
 
