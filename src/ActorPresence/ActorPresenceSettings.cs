@@ -12,7 +12,8 @@ public sealed record ActorPresenceSettings(
     TimeSpan WriteTimeout,
     TimeSpan AskTimeout,
     int SubscriberBuffer,
-    bool DirectPathEnabled)
+    bool DirectPathEnabled,
+    TimeSpan ReplicaPollInterval)
 {
     /// <summary>Clock for write stamps; tests may pass their own.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
@@ -44,7 +45,8 @@ public sealed record ActorPresenceSettings(
             Positive(section, "write-timeout"),
             Positive(section, "ask-timeout"),
             buffer,
-            Read(section, "direct-path.enabled", c => c.GetBoolean("direct-path.enabled", true)));
+            Read(section, "direct-path.enabled", c => c.GetBoolean("direct-path.enabled", true)),
+            Positive(section, "replica-poll-interval"));
     }
 
     /// <summary>The configured name, or one made from the machine's host name when none is set.</summary>

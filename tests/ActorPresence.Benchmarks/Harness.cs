@@ -170,7 +170,7 @@ public sealed class Harness(HarnessOptions options, TextWriter log)
         var writer = cluster[0];
         foreach (var kind in new[] { "device", "mailbox", "presence" })
         {
-            var report = await writer.PostAsync<Agent.WriteReport>("/bench/write", new Agent.WriteRequest(kind, $"sc-{kind}-", n, 1_000_000, n, 2_000));
+            var report = await writer.PostAsync<Agent.WriteReport>("/bench/write", new Agent.WriteRequest(kind, $"sc-{kind}-", n, 1_000_000, n, 500));
             Log($"scale: wrote {report.Written} {kind} entities in {report.Seconds:F1} s ({report.Written / report.Seconds:F0}/s, {report.Failed} failed)");
         }
         await ConvergedAsync(cluster.Agents, TimeSpan.FromSeconds(120), "after the scale writes");

@@ -24,6 +24,7 @@ public sealed class DirectPathTests(ITestOutputHelper output) : TestKit(output: 
         await using var cluster = await TestCluster.StartAsync(3, Output!, hocon: """
             akka.cluster.distributed-data.gossip-interval = 10m
             akka.cluster.distributed-data.notify-subscribers-interval = 10m
+            actorpresence.replica-poll-interval = 10m
             """);
         var lamp = new DeviceId("PJSIP/6000");
         var box = new MailboxId("6000");
@@ -108,8 +109,11 @@ public sealed class DirectPathTests(ITestOutputHelper output) : TestKit(output: 
         await probe.FishForMessageAsync<Changed>(
             c => c.Get(key).Get(lamp.Value).Entries.OfType<DeviceViewEntry>().Any(e => e.Stamp.Time == last),
             Converge);
-        // ... and the manager and entity actor have handled that notification (they answer in order) ...
-        await ActorPresenceRuntime.Get(receiver.System).Devices.Ask<ManagerStats>(GetStats.Instance, Converge);
+        // ... and the manager has read the replica twice since (so at least once after it held the
+        // last write), and the entity actor has handled what that read forwarded (they answer in order) ...
+        var devices = ActorPresenceRuntime.Get(receiver.System).Devices;
+        var polls = (await devices.Ask<ManagerStats>(GetStats.Instance, Converge)).ReplicaPolls;
+        await AwaitAssertAsync(async () => Assert.True((await devices.Ask<ManagerStats>(GetStats.Instance, Converge)).ReplicaPolls >= polls + 2), Converge);
         await receiver.Api.GetDeviceAsync(lamp);
         // ... then one more change: anything delivered twice would have come before it.
         await cluster[0].Api.SetDeviceStateAsync(lamp, DeviceState.Unavailable);

@@ -30,6 +30,7 @@ public static class TestConfig
         akka.cluster.down-removal-margin = 0s
         akka.cluster.distributed-data.gossip-interval = 300ms
         akka.cluster.distributed-data.notify-subscribers-interval = 20ms
+        actorpresence.replica-poll-interval = 20ms
         akka.coordinated-shutdown.exit-clr = off
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         akka.cluster.split-brain-resolver.stable-after = 60s

@@ -38,6 +38,7 @@ public sealed class TestNodeHost : IAsyncDisposable
         akka.cluster.leader-actions-interval = 250ms
         akka.cluster.distributed-data.gossip-interval = 300ms
         akka.cluster.distributed-data.notify-subscribers-interval = 20ms
+        actorpresence.replica-poll-interval = 20ms
         akka.coordinated-shutdown.exit-clr = off
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;

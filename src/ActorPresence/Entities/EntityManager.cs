@@ -18,14 +18,14 @@ namespace ActorPresence.Entities;
 /// stopping them when idle (with a hand-off, so nothing sent to a stopping actor is lost);</item>
 /// <item>sends each local change at once to its peers on the other nodes (the direct path) and
 /// writes it to the local distributed-data replica;</item>
-/// <item>subscribes to the kind's distributed-data keys and turns each notification into the
-/// entries that are new to this node;</item>
+/// <item>reads the kind's distributed-data keys from the local replica at a short interval and
+/// turns each changed key into the entries that are new to this node;</item>
 /// <item>serves prefix and everything subscriptions, with their initial state.</item>
 /// </list>
 /// Between a change's arrival and distributed data catching up, what an entity with no live actor
 /// holds is kept in a small overlay, so reads and new actors never go back in time.
 /// </summary>
-public sealed class EntityManager : ReceiveActor
+public sealed class EntityManager : ReceiveActor, IWithTimers
 {
     private readonly EntityModel _model;
     private readonly ActorPresenceSettings _settings;
@@ -40,7 +40,7 @@ public sealed class EntityManager : ReceiveActor
     private readonly Dictionary<string, IActorRef> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _childIds = [];
     private readonly Dictionary<string, Slot> _live = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Slot> _overlay = new(StringComparer.Ordinal);
+    private readonly Overlay _overlay;
     private readonly Dictionary<string, List<(object Message, IActorRef? Sender)>> _handoff = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, SubscriptionFilter> _subscribers = [];
     private readonly HashSet<(string Node, long Incarnation)> _removed = [];
@@ -50,6 +50,9 @@ public sealed class EntityManager : ReceiveActor
     // selection), sent to by selection until then.
     private Dictionary<Address, ICanTell> _peers = [];
     private bool _flushScheduled;
+    private long _replicaPolls;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public EntityManager(EntityModel model, ActorPresenceSettings settings, IActorRef replicator, long incarnation)
     {
@@ -58,6 +61,7 @@ public sealed class EntityManager : ReceiveActor
         _keys = new KeySpace(model.Kind, settings.KeyCount);
         _keyIndex = _keys.Keys.Select((k, i) => (k.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
         _snapshots = Enumerable.Repeat(EntityMap.Empty, _keys.Keys.Count).ToArray();
+        _overlay = new Overlay(_keys);
         _replicator = replicator;
         _self = settings.NodeName.Value;
         _incarnation = incarnation;
@@ -77,9 +81,21 @@ public sealed class EntityManager : ReceiveActor
         Receive<Subscribe>(OnSubscribe);
         Receive<Unsubscribe>(m => RemoveSubscriber(m.Subscriber));
         Receive<ListIds>(m => Sender.Tell(new IdList(ListIds(m))));
-        Receive<GetStats>(_ => Sender.Tell(new ManagerStats(_children.Count, AllIds().Count(), _peers.Count, _subscribers.Count)));
+        Receive<GetStats>(_ => Sender.Tell(new ManagerStats(_children.Count, AllIds().Count(), _peers.Count, _subscribers.Count, _replicaPolls)));
         Receive<DirectChanges>(OnDirect);
-        Receive<Changed>(OnReplicaChanged);
+        Receive<PollReplica>(_ =>
+        {
+            foreach (var key in _keys.Keys)
+            {
+                _replicator.Tell(Dsl.Get(key, ReadLocal.Instance));
+            }
+        });
+        Receive<GetSuccess>(m =>
+        {
+            OnReplica(m.Key.Id, m.Data);
+            CountPoll(m.Key.Id);
+        });
+        Receive<NotFound>(m => CountPoll(m.Key.Id));
         Receive<EntityChanged>(OnEntityChanged);
         Receive<Flush>(_ => FlushWrites());
         Receive<UpdateSuccess>(m => Acknowledge(m.Request, null));
@@ -128,12 +144,16 @@ public sealed class EntityManager : ReceiveActor
     public static Props Props(EntityModel model, ActorPresenceSettings settings, IActorRef replicator, long incarnation) =>
         Akka.Actor.Props.Create(() => new EntityManager(model, settings, replicator, incarnation));
 
+    /// <summary>
+    /// Reads the local replica of every key now and then, rather than subscribing: a subscription
+    /// makes the replicator digest (serialize and hash) every changed key at each notification,
+    /// which at 100k entities cost more than everything else together. A read is a reference to
+    /// the current value; unchanged keys are skipped by reference.
+    /// </summary>
     protected override void PreStart()
     {
-        foreach (var key in _keys.Keys)
-        {
-            _replicator.Tell(Dsl.Subscribe(key, Self));
-        }
+        Self.Tell(PollReplica.Instance);
+        Timers.StartPeriodicTimer("poll-replica", PollReplica.Instance, _settings.ReplicaPollInterval);
     }
 
     // An entity actor that throws keeps its state: losing its subscribers would be worse.
@@ -152,7 +172,7 @@ public sealed class EntityManager : ReceiveActor
             return live;
         }
         var replica = _snapshots[_keys.IndexOf(id)].Get(id);
-        return _overlay.TryGetValue(id, out var ahead) ? replica.Merge(ahead) : replica;
+        return _overlay.TryGet(id, out var ahead) ? replica.Merge(ahead) : replica;
     }
 
     private void Route(string id, object message, IActorRef? sender)
@@ -225,7 +245,7 @@ public sealed class EntityManager : ReceiveActor
                 seen.Add(id);
             }
         }
-        seen.UnionWith(_overlay.Keys);
+        seen.UnionWith(_overlay.Ids);
         seen.UnionWith(_live.Keys);
         return seen;
     }
@@ -277,13 +297,22 @@ public sealed class EntityManager : ReceiveActor
         var (slot, accepted) = Current(id).With(entry);
         if (accepted)
         {
-            _overlay[id] = slot;
+            _overlay.Set(id, slot);
         }
     }
 
-    private void OnReplicaChanged(Changed changed)
+    /// <summary>The replicator answers reads in order: the answer for the last key ends a round.</summary>
+    private void CountPoll(string keyId)
     {
-        if (!_keyIndex.TryGetValue(changed.Key.Id, out var index) || changed.Data is not EntityMap map)
+        if (string.Equals(keyId, _keys.Keys[^1].Id, StringComparison.Ordinal))
+        {
+            _replicaPolls++;
+        }
+    }
+
+    private void OnReplica(string keyId, IReplicatedData data)
+    {
+        if (!_keyIndex.TryGetValue(keyId, out var index) || data is not EntityMap map)
         {
             return;
         }
@@ -321,14 +350,7 @@ public sealed class EntityManager : ReceiveActor
             WithdrawLateViewsOfRemoved(id, map.Get(id));
         }
         // Forget what distributed data now holds as well.
-        foreach (var (id, ahead) in _overlay.Where(kv => _keys.IndexOf(kv.Key) == index).ToList())
-        {
-            var replica = map.Get(id);
-            if (replica.Merge(ahead).Equals(replica))
-            {
-                _overlay.Remove(id);
-            }
-        }
+        _overlay.Prune(index, map);
     }
 
     private void OnEntityChanged(EntityChanged m)
@@ -445,7 +467,7 @@ public sealed class EntityManager : ReceiveActor
             slot = slot.With(tombstone).Slot;
             EnqueueWrite(id, tombstone, replyTo: null);
         }
-        _overlay[id] = slot;
+        _overlay.Set(id, slot);
         return true;
     }
 
@@ -472,7 +494,7 @@ public sealed class EntityManager : ReceiveActor
         var replica = _snapshots[_keys.IndexOf(m.Id)].Get(m.Id);
         if (!replica.Merge(m.Slot).Equals(replica))
         {
-            _overlay[m.Id] = m.Slot;
+            _overlay.Set(m.Id, m.Slot);
         }
         ReplayHandoff(m.Id);
     }
@@ -497,7 +519,7 @@ public sealed class EntityManager : ReceiveActor
             {
                 var last = _live[id];
                 Forget(id, child);
-                _overlay[id] = last;
+                _overlay.Set(id, last);
                 ReplayHandoff(id);
             }
             _childIds.Remove(t.ActorRef);
@@ -527,10 +549,51 @@ public sealed class EntityManager : ReceiveActor
         _childIds.Remove(child);
     }
 
+    /// <summary>
+    /// What this node holds ahead of its replica, for entities with no live actor, kept per key so
+    /// that a notification for one key only looks at that key's part.
+    /// </summary>
+    private sealed class Overlay(KeySpace keys)
+    {
+        private readonly Dictionary<string, Slot>[] _byKey =
+            Enumerable.Range(0, keys.Keys.Count).Select(_ => new Dictionary<string, Slot>(StringComparer.Ordinal)).ToArray();
+
+        public IEnumerable<string> Ids => _byKey.SelectMany(d => d.Keys);
+
+        public bool TryGet(string id, out Slot slot) => _byKey[keys.IndexOf(id)].TryGetValue(id, out slot!);
+
+        public void Set(string id, Slot slot) => _byKey[keys.IndexOf(id)][id] = slot;
+
+        public void Remove(string id) => _byKey[keys.IndexOf(id)].Remove(id);
+
+        /// <summary>Forgets what the replica of key <paramref name="index"/> now holds as well.</summary>
+        public void Prune(int index, EntityMap replica)
+        {
+            var part = _byKey[index];
+            if (part.Count == 0)
+            {
+                return;
+            }
+            foreach (var (id, ahead) in part.ToList())
+            {
+                var held = replica.Get(id);
+                if (held.Merge(ahead).Equals(held))
+                {
+                    part.Remove(id);
+                }
+            }
+        }
+    }
+
     /// <summary>Changes per direct-path message: large batches stay well inside a remoting frame.</summary>
     private const int MaxDirectBatch = 500;
 
     private sealed record PeerResolved(Address Address, IActorRef? Peer);
+
+    private sealed class PollReplica
+    {
+        public static readonly PollReplica Instance = new();
+    }
 
     private sealed class Flush
     {

@@ -58,7 +58,8 @@ public static class EntityProtocol
     /// <param name="Entities">Entities with an entry in the local replica or ahead of it.</param>
     /// <param name="Peers">Nodes the direct path sends to.</param>
     /// <param name="Subscribers">Prefix and everything subscribers (entity subscribers are held by entity actors).</param>
-    public sealed record ManagerStats(int LiveEntities, int Entities, int Peers, int Subscribers);
+    /// <param name="ReplicaPolls">Completed reads of every key from the local replica since start.</param>
+    public sealed record ManagerStats(int LiveEntities, int Entities, int Peers, int Subscribers, long ReplicaPolls);
 
     /// <summary>From the membership actor: the managers' peers on the other telephony nodes.</summary>
     public sealed record PeersChanged(IReadOnlyList<Address> Peers);
