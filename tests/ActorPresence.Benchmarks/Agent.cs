@@ -28,7 +28,7 @@ public static class Agent
 
     public sealed record StatsReport(long Received, LatencySummary Latency);
 
-    public sealed record MemoryReport(long HeapBytes, long WorkingSetBytes, long Devices, long Mailboxes, long Presence);
+    public sealed record MemoryReport(long HeapBytes, long WorkingSetBytes, long Devices, long Mailboxes, long Presence, long LiveActors, long LiveDeviceActors);
 
     public sealed record Fingerprint(long Entries, string Hash);
 
@@ -92,14 +92,17 @@ public static class Agent
                 GC.WaitForPendingFinalizers();
             }
             var runtime = ActorPresenceRuntime.Get(system);
-            async Task<long> Count(EntityKind kind) =>
-                (await runtime.ManagerFor(kind).Ask<ManagerStats>(GetStats.Instance, TimeSpan.FromSeconds(30))).Entities;
+            async Task<ManagerStats> Stats(EntityKind kind) =>
+                await runtime.ManagerFor(kind).Ask<ManagerStats>(GetStats.Instance, TimeSpan.FromSeconds(30));
+            var (devices, mailboxes, presence) = (await Stats(EntityKind.Device), await Stats(EntityKind.Mailbox), await Stats(EntityKind.Presence));
             return new MemoryReport(
                 GC.GetTotalMemory(forceFullCollection: true),
                 Environment.WorkingSet,
-                await Count(EntityKind.Device),
-                await Count(EntityKind.Mailbox),
-                await Count(EntityKind.Presence));
+                devices.Entities,
+                mailboxes.Entities,
+                presence.Entities,
+                devices.LiveEntities + mailboxes.LiveEntities + presence.LiveEntities,
+                devices.LiveEntities);
         });
         app.MapGet("/bench/fingerprint", async (ActorSystem system) => await FingerprintAsync(system));
         app.MapPost("/bench/throttle", async (ThrottleRequest request, ActorSystem system) =>
