@@ -13,6 +13,9 @@ public static class CliApp
 {
     public const string DefaultNode = "http://127.0.0.1:5080";
     public const string NodeEnvironmentVariable = "ACTORPRESENCE_NODE";
+
+    /// <summary>The bearer token for a node that requires one (docs/api.md, Authentication).</summary>
+    public const string TokenEnvironmentVariable = "ACTORPRESENCE_TOKEN";
     public const string Name = "apctl";
 
     /// <param name="args">The command line, without the program name.</param>
@@ -32,7 +35,7 @@ public static class CliApp
     {
         environment ??= Environment.GetEnvironmentVariable;
         var defaultNode = environment(NodeEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultNode;
-        var globals = new GlobalOptions(defaultNode);
+        var globals = new GlobalOptions(defaultNode, environment(TokenEnvironmentVariable));
         var runner = new VerbRunner(globals, stdout, stderr, handler);
         var root = BuildRoot(globals, runner);
 
@@ -67,6 +70,7 @@ public static class CliApp
         root.Options.Add(globals.Node);
         root.Options.Add(globals.Json);
         root.Options.Add(globals.Timeout);
+        root.Options.Add(globals.Token);
         root.Subcommands.Add(ClusterCommands.Create(runner));
         root.Subcommands.Add(DeviceCommands.Create(runner));
         root.Subcommands.Add(MailboxCommands.Create(runner));

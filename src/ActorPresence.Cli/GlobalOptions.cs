@@ -7,8 +7,15 @@ internal sealed class GlobalOptions
 {
     public const double DefaultTimeoutSeconds = 10;
 
-    public GlobalOptions(string defaultNode)
+    public GlobalOptions(string defaultNode, string? defaultToken = null)
     {
+        Token = new Option<string?>("--token")
+        {
+            Description = $"Bearer token for a node that requires one (${CliApp.TokenEnvironmentVariable} sets the default; prefer it, a command line is visible to other users)",
+            HelpName = "token",
+            Recursive = true,
+            DefaultValueFactory = _ => defaultToken,
+        };
         Node = new Option<string>("--node")
         {
             Description = $"The node to talk to, http://host:port (${CliApp.NodeEnvironmentVariable} sets the default)",
@@ -35,4 +42,6 @@ internal sealed class GlobalOptions
     public Option<bool> Json { get; }
 
     public Option<double> Timeout { get; }
+
+    public Option<string?> Token { get; }
 }

@@ -40,6 +40,10 @@ internal sealed class VerbRunner(GlobalOptions globals, TextWriter stdout, TextW
             var timeout = Timeout(parse.GetValue(globals.Timeout));
             using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
             http.Timeout = System.Threading.Timeout.InfiniteTimeSpan;
+            if (parse.GetValue(globals.Token) is { Length: > 0 } token)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
             var context = new VerbContext(new NodeClient(http, node, timeout), parse.GetValue(globals.Json), stdout, stderr);
             return await verb(context, parse, ct);
         }

@@ -57,6 +57,10 @@ public static class NodeApp
                 await response.WriteAsync(JsonSerializer.Serialize(new ErrorDoc(error), Json));
             }
         });
+        if (settings.ApiToken is { } token)
+        {
+            app.UseMiddleware<ApiAuthentication>(token, settings.OpenReads);
+        }
         app.MapClusterEndpoints();
         app.MapEntityEndpoints();
         app.MapEventStream();

@@ -24,7 +24,9 @@ public sealed record NodeSettings(
     int HttpPort,
     IReadOnlyList<string> Seeds,
     string DataDir,
-    bool SeedOnly)
+    bool SeedOnly,
+    string? ApiToken,
+    bool OpenReads)
 {
     /// <summary>One option: its command-line name, environment variable and HOCON path.</summary>
     internal sealed record OptionSpec(string Name, string Env, string Path, string Help, bool IsList = false, bool IsFlag = false);
@@ -39,7 +41,12 @@ public sealed record NodeSettings(
         new("--seeds", "ACTORPRESENCE_SEEDS", "akka.cluster.seed-nodes", "comma-separated seed addresses, e.g. akka.tcp://actorpresence@127.0.0.1:4053", IsList: true),
         new("--data-dir", "ACTORPRESENCE_DATA_DIR", "actorpresence.node.data-dir", "directory for the node's files"),
         new("--seed-only", "ACTORPRESENCE_SEED_ONLY", "actorpresence.seed-only", "run as a dedicated seed that holds no telephony state", IsFlag: true),
+        new("--api-token", "ACTORPRESENCE_API_TOKEN", "actorpresence.node.api-token", "bearer token required for writes, cluster administration and (unless --open-reads) reads; prefer the environment or the file"),
+        new("--open-reads", "ACTORPRESENCE_OPEN_READS", "actorpresence.node.open-reads", "with an API token, let reads (GET, the event stream) through without it", IsFlag: true),
     ];
+
+    /// <summary>Shortest API token accepted: guessing one must be out of the question.</summary>
+    public const int MinTokenLength = 16;
 
     internal const string ConfigOption = "--config";
     internal const string ConfigEnv = "ACTORPRESENCE_CONFIG";
@@ -143,7 +150,14 @@ public sealed record NodeSettings(
         var seedOnly = Read("--seed-only", () => ActorPresenceConfig.IsSeedOnly(config));
         // Settings of the library itself (key-count, timeouts…) are checked here too, so a bad file stops the start.
         Read("--config", () => seedOnly ? null : ActorPresenceSettings.FromConfig(config));
-        return new NodeSettings(config, name, hostname, port, httpHostname, httpPort, seeds.ToList(), Path.GetFullPath(dataDir), seedOnly);
+        var apiToken = config.GetString("actorpresence.node.api-token", "");
+        if (apiToken.Length > 0 && (apiToken.Length < MinTokenLength || apiToken.Any(c => c is <= ' ' or > '~')))
+        {
+            throw new NodeOptionsException(Describe("--api-token", $"must be at least {MinTokenLength} printable ASCII characters without spaces"));
+        }
+        var openReads = Read("--open-reads", () => config.GetBoolean("actorpresence.node.open-reads", false));
+        return new NodeSettings(config, name, hostname, port, httpHostname, httpPort, seeds.ToList(), Path.GetFullPath(dataDir), seedOnly,
+            apiToken.Length > 0 ? apiToken : null, openReads);
     }
 
     private static void CheckPort(string option, int port)

@@ -4,7 +4,7 @@ using System.Text;
 namespace ActorPresence.Cli.Tests;
 
 /// <summary>A request as the CLI sent it: method, path and query as they go on the wire, body.</summary>
-public sealed record SentRequest(HttpMethod Method, Uri Uri, string? Body, string? ContentType)
+public sealed record SentRequest(HttpMethod Method, Uri Uri, string? Body, string? ContentType, string? Authorization = null)
 {
     public string PathAndQuery => Uri.PathAndQuery;
 }
@@ -47,7 +47,7 @@ public sealed class FakeNode : HttpMessageHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
-        var sent = new SentRequest(request.Method, request.RequestUri!, body, request.Content?.Headers.ContentType?.MediaType);
+        var sent = new SentRequest(request.Method, request.RequestUri!, body, request.Content?.Headers.ContentType?.MediaType, request.Headers.Authorization?.ToString());
         Requests.Add(sent);
         Assert.True(_answers.Count > 0, $"the CLI sent a request the test did not expect: {sent.Method} {sent.PathAndQuery}");
         return await _answers.Dequeue()(request, cancellationToken);

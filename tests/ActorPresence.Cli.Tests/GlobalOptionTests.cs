@@ -195,4 +195,19 @@ public class GlobalOptionTests
         Assert.Contains("--node <url>", result.Out);
         Assert.Empty(node.Requests);
     }
+
+    [Fact]
+    public async Task A_token_from_the_option_or_the_environment_is_sent_as_a_bearer_token()
+    {
+        var node = new FakeNode().Answer(Samples.Cluster).Answer(Samples.Cluster).Answer(Samples.Cluster);
+        var environment = new Dictionary<string, string> { ["ACTORPRESENCE_TOKEN"] = "from-the-environment-123" };
+
+        await Cli.RunAsync(node, "cluster", "show");
+        await Cli.RunWithAsync(node, environment, default, "cluster", "show");
+        await Cli.RunWithAsync(node, environment, default, "cluster", "show", "--token", "from-the-option-4567");
+
+        Assert.Equal(
+            [null, "Bearer from-the-environment-123", "Bearer from-the-option-4567"],
+            node.Requests.Select(r => r.Authorization));
+    }
 }
