@@ -129,7 +129,9 @@ public static class ActorPresenceConfig
             .Append(ownRole)
             .Append(NodeRole(name))
             .Distinct(StringComparer.Ordinal);
+        var tls = merged.GetBoolean("actorpresence.tls.enabled", false) ? "on" : "off";
         var derived = $"""
+            akka.remote.dot-netty.tcp.enable-ssl = {tls}
             actorpresence.node-name = {Quote(name.Value)}
             akka.cluster.roles = [{string.Join(", ", roles.Select(Quote))}]
             akka.cluster.distributed-data.role = {Quote(role)}

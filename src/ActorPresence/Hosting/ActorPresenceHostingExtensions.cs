@@ -23,6 +23,10 @@ public static class ActorPresenceHostingExtensions
         {
             builder.AddSetup(new ActorPresenceSetup(clock));
         }
+        if (MutualTls.SetupFor(config) is { } tls)
+        {
+            builder.AddSetup(tls);
+        }
         if (!ActorPresenceConfig.IsSeedOnly(config))
         {
             builder.AddStartup((system, _) => ActorPresenceRuntime.Get(system));
