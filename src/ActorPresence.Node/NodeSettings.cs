@@ -89,6 +89,14 @@ public sealed record NodeSettings(
             }
         }
         var user = ConfigurationFactory.ParseString(string.Join("\n", overrides)).WithFallback(file);
+        // The durable store lives in the data directory unless the file names another place.
+        var layered = user.WithFallback(ActorPresenceConfig.Defaults);
+        if (string.IsNullOrWhiteSpace(layered.GetString("actorpresence.durable.path", "")) && !SeedOnlyOrInvalid(layered))
+        {
+            var dataDir = layered.GetString("actorpresence.node.data-dir", "./data");
+            var store = Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDir) ? "./data" : dataDir), "ddata.sqlite");
+            user = ConfigurationFactory.ParseString($"actorpresence.durable.path = {ActorPresenceConfig.Quote(store)}").WithFallback(user);
+        }
         Config config;
         try
         {
@@ -158,6 +166,19 @@ public sealed record NodeSettings(
         var openReads = Read("--open-reads", () => config.GetBoolean("actorpresence.node.open-reads", false));
         return new NodeSettings(config, name, hostname, port, httpHostname, httpPort, seeds.ToList(), Path.GetFullPath(dataDir), seedOnly,
             apiToken.Length > 0 ? apiToken : null, openReads);
+    }
+
+    // A bad seed-only value is reported, naming the option, by Validate.
+    private static bool SeedOnlyOrInvalid(Config config)
+    {
+        try
+        {
+            return ActorPresenceConfig.IsSeedOnly(config);
+        }
+        catch (ConfigurationException)
+        {
+            return true;
+        }
     }
 
     private static void CheckPort(string option, int port)

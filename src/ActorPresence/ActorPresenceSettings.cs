@@ -130,7 +130,22 @@ public static class ActorPresenceConfig
             .Append(NodeRole(name))
             .Distinct(StringComparer.Ordinal);
         var tls = merged.GetBoolean("actorpresence.tls.enabled", false) ? "on" : "off";
-        var derived = $"""
+        var durablePath = merged.GetString("actorpresence.durable.path", "");
+        var durable = "";
+        if (!string.IsNullOrWhiteSpace(durablePath))
+        {
+            var keys = new List<string> { "ap-mailbox-*", "ap-presence-*" };
+            if (merged.GetBoolean("actorpresence.durable.devices", false))
+            {
+                keys.Add("ap-device-*");
+            }
+            durable = $"""
+                akka.cluster.distributed-data.durable.keys = [{string.Join(", ", keys.Select(Quote))}]
+                akka.cluster.distributed-data.durable.store-actor-class = "ActorPresence.Replication.SqliteDurableStore, ActorPresence"
+                akka.cluster.distributed-data.durable.sqlite.path = {Quote(durablePath)}
+                """;
+        }
+        var derived = durable + "\n" + $"""
             akka.remote.dot-netty.tcp.enable-ssl = {tls}
             actorpresence.node-name = {Quote(name.Value)}
             akka.cluster.roles = [{string.Join(", ", roles.Select(Quote))}]
