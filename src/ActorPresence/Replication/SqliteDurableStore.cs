@@ -13,7 +13,8 @@ namespace ActorPresence.Replication;
 /// LightningDB store that does not work with the packages served here (DESIGN.md §4). The
 /// replicator sends <see cref="LoadAll"/> once at start and then one <see cref="Store"/> per
 /// change of a durable key; a store is committed before its success is reported, so a write
-/// acknowledged with <c>WriteLocal</c> is on disk.
+/// acknowledged with <c>WriteLocal</c> is on disk. Stores that queue up during a commit share the
+/// next transaction (group commit), so a busy node pays one disk sync per batch, not per change.
 /// </summary>
 public sealed class SqliteDurableStore : ReceiveActor
 {
@@ -21,6 +22,8 @@ public sealed class SqliteDurableStore : ReceiveActor
     private readonly SerializerWithStringManifest _serializer;
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _upsert;
+    private readonly List<Store> _pending = [];
+    private bool _commitScheduled;
 
     public SqliteDurableStore(Config durableConfig)
     {
@@ -70,23 +73,61 @@ public sealed class SqliteDurableStore : ReceiveActor
 
     private void Active()
     {
+        // Group commit: stores that arrive while one commit runs go into the next transaction
+        // together, and each is acknowledged only after its transaction has committed.
         Receive<Store>(store =>
         {
-            try
+            _pending.Add(store);
+            if (!_commitScheduled)
+            {
+                _commitScheduled = true;
+                Self.Tell(Commit.Instance);
+            }
+        });
+        Receive<Commit>(_ => CommitPending());
+    }
+
+    private void CommitPending()
+    {
+        _commitScheduled = false;
+        var batch = _pending.ToList();
+        _pending.Clear();
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            _upsert.Transaction = transaction;
+            foreach (var store in batch)
             {
                 _upsert.Parameters.Clear();
                 _upsert.Parameters.AddWithValue("$key", store.Key);
                 _upsert.Parameters.AddWithValue("$manifest", _serializer.Manifest(store.Data));
                 _upsert.Parameters.AddWithValue("$data", _serializer.ToBinary(store.Data));
                 _upsert.ExecuteNonQuery();
-                store.Reply?.ReplyTo.Tell(store.Reply.SuccessMessage);
             }
-            catch (SqliteException e)
+            transaction.Commit();
+        }
+        catch (SqliteException e)
+        {
+            _log.Error(e, "Failed to store {0} durable key(s)", batch.Count);
+            foreach (var store in batch)
             {
-                _log.Error(e, "Failed to store durable key [{0}]", store.Key);
                 store.Reply?.ReplyTo.Tell(store.Reply.FailureMessage);
             }
-        });
+            return;
+        }
+        finally
+        {
+            _upsert.Transaction = null;
+        }
+        foreach (var store in batch)
+        {
+            store.Reply?.ReplyTo.Tell(store.Reply.SuccessMessage);
+        }
+    }
+
+    private sealed class Commit
+    {
+        public static readonly Commit Instance = new();
     }
 
     protected override void PostStop()
