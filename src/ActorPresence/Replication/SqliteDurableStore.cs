@@ -96,7 +96,13 @@ public sealed class SqliteDurableStore : ReceiveActor
         {
             using var transaction = _connection.BeginTransaction();
             _upsert.Transaction = transaction;
+            // A store carries the whole value of its key, so only the newest one per key is written.
+            var newestPerKey = new Dictionary<string, Store>(StringComparer.Ordinal);
             foreach (var store in batch)
+            {
+                newestPerKey[store.Key] = store;
+            }
+            foreach (var store in newestPerKey.Values)
             {
                 _upsert.Parameters.Clear();
                 _upsert.Parameters.AddWithValue("$key", store.Key);
