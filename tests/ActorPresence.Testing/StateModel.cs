@@ -73,8 +73,12 @@ public sealed class StateModel
     }
 
     /// <summary>Every difference between a node's state and the model; empty when they agree.</summary>
-    public IReadOnlyList<string> Differences(StateSnapshot state, int max = 20)
+    /// <param name="state">The node's state.</param>
+    /// <param name="include">Which keys to compare (<c>device:ID@NODE</c>, <c>mailbox:ID</c>, <c>presence:ID</c>); all when null.</param>
+    /// <param name="max">At most this many differences are listed.</param>
+    public IReadOnlyList<string> Differences(StateSnapshot state, Func<string, bool>? include = null, int max = 20)
     {
+        include ??= _ => true;
         var actual = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (device, views) in state.Devices)
         {
@@ -94,7 +98,7 @@ public sealed class StateModel
         var differences = new List<string>();
         lock (_gate)
         {
-            foreach (var (key, allowed) in _allowed)
+            foreach (var (key, allowed) in _allowed.Where(a => include(a.Key)))
             {
                 var value = actual.GetValueOrDefault(key);
                 if (!allowed.Contains(value))
@@ -102,7 +106,7 @@ public sealed class StateModel
                     differences.Add($"{key}: {value ?? "absent"}, expected {string.Join(" or ", allowed.Select(a => a ?? "absent"))}");
                 }
             }
-            differences.AddRange(actual.Keys.Where(k => !_allowed.ContainsKey(k)).Select(k => $"{k}: {actual[k]}, never written"));
+            differences.AddRange(actual.Keys.Where(k => include(k) && !_allowed.ContainsKey(k)).Select(k => $"{k}: {actual[k]}, never written"));
         }
         return differences.Take(max).ToList();
     }

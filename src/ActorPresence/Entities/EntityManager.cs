@@ -328,7 +328,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
             {
                 continue;
             }
-            if (_removed.Count > 0)
+            if (_model.Kind == EntityKind.Device)
             {
                 changedIds.Add(id);
             }
@@ -481,6 +481,14 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
             {
                 WithdrawRemoved(id, node, incarnation);
             }
+        }
+        // A live view under this node's own name from an earlier incarnation: this node restarted,
+        // and a restarted node holds no view until its host sets one again. The survivors withdrew
+        // it when that incarnation was removed, yet such a view can still reach this node by gossip
+        // (seen in CrashTests after a SIGKILL); this node withdraws it with the same tombstone.
+        if (replica.Find(_self) is DeviceViewEntry { State: not null } own && own.Incarnation != _incarnation)
+        {
+            WithdrawRemoved(id, _self, own.Incarnation);
         }
     }
 
