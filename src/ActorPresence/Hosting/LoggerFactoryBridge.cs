@@ -17,16 +17,17 @@ public sealed class LoggerFactoryBridgeSetup(ILoggerFactory loggerFactory) : Akk
 /// <summary>
 /// An Akka logger (<c>akka.loggers</c>) that writes Akka's log events through
 /// Microsoft.Extensions.Logging, so they share the host's providers, filters and format. The
-/// category is the class that logged (<c>Akka.Cluster.ClusterCoreDaemon</c>,
-/// <c>ActorPresence.Entities.EntityManager</c>…), which MEL filters by prefix; the event's state
-/// carries the message template, its named properties, the Akka log source (usually the actor's
-/// path) and the thread, for structured formatters.
+/// category is the class that logged (<c>ActorPresence.Entities.EntityManager</c>,
+/// <c>Akka.Cluster.SBR.SplitBrainResolver</c>…) or, for events Akka logs under a plain string
+/// source, that source under <c>Akka</c> (<c>Akka.Cluster</c>, <c>Akka.remoting</c>): names MEL
+/// filters by prefix. The event's state carries the message template, its properties, the full
+/// Akka log source (an actor's path, or the string source) and the thread, for structured formatters.
 /// </summary>
 public sealed class LoggerFactoryBridge : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     private readonly ILoggerFactory _factory;
     private readonly Dictionary<Type, ILogger> _loggers = [];
-    private ILogger? _fallback;
+    private readonly Dictionary<string, ILogger> _sourceLoggers = new(StringComparer.Ordinal);
 
     public LoggerFactoryBridge()
     {
@@ -53,7 +54,7 @@ public sealed class LoggerFactoryBridge : ActorBase, IRequiresMessageQueue<ILogg
 
     private void Write(LogEvent e)
     {
-        var logger = LoggerFor(e.LogClass);
+        var logger = LoggerFor(e);
         var level = ToMel(e.LogLevel());
         if (!logger.IsEnabled(level))
         {
@@ -62,11 +63,18 @@ public sealed class LoggerFactoryBridge : ActorBase, IRequiresMessageQueue<ILogg
         logger.Log(level, default, new AkkaLogState(e), e.Cause, static (state, _) => state.ToString());
     }
 
-    private ILogger LoggerFor(Type? logClass)
+    private ILogger LoggerFor(LogEvent e)
     {
-        if (logClass is null)
+        var logClass = e.LogClass;
+        if (logClass is null || logClass.FullName == StringSourceClass)
         {
-            return _fallback ??= _factory.CreateLogger("Akka");
+            var source = e.LogSource ?? "";
+            if (!_sourceLoggers.TryGetValue(source, out var bySource))
+            {
+                bySource = _factory.CreateLogger(CategoryOf(source));
+                _sourceLoggers[source] = bySource;
+            }
+            return bySource;
         }
         if (!_loggers.TryGetValue(logClass, out var logger))
         {
@@ -74,6 +82,25 @@ public sealed class LoggerFactoryBridge : ActorBase, IRequiresMessageQueue<ILogg
             _loggers[logClass] = logger;
         }
         return logger;
+    }
+
+    /// <summary>The class Akka names for events logged under a plain string source (its cluster and remoting daemons).</summary>
+    private const string StringSourceClass = "Akka.Event.DummyClassForStringSources";
+
+    /// <summary>
+    /// A category for an event logged under a string source such as <c>Cluster (akka://actorpresence)</c>:
+    /// <c>Akka.Cluster</c>, the source's name without the actor system, under <c>Akka</c>.
+    /// </summary>
+    internal static string CategoryOf(string logSource)
+    {
+        var name = logSource;
+        var system = name.IndexOf(" (", StringComparison.Ordinal);
+        if (system > 0)
+        {
+            name = name[..system];
+        }
+        name = name.Trim();
+        return name.Length == 0 ? "Akka" : "Akka." + name;
     }
 
     /// <summary>Namespace and name, without generic arguments or assembly names.</summary>
