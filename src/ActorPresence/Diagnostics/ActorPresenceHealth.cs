@@ -37,9 +37,15 @@ public static class ActorPresenceHealth
             ["address"] = cluster.SelfAddress.ToString(),
             ["members"] = cluster.State.Members.Count,
         };
-        return status == MemberStatus.Up
-            ? new HealthProbe(true, "this node is an Up cluster member", data)
-            : new HealthProbe(false, $"this node is {status}, not Up", data);
+        if (status == MemberStatus.Up)
+        {
+            return new HealthProbe(true, "this node is an Up cluster member", data);
+        }
+        // Before it joins, Akka shows a node's own member as Removed.
+        var why = status == MemberStatus.Removed && cluster.State.Members.Count == 0
+            ? "this node has not joined a cluster yet (Removed, not Up)"
+            : $"this node is {status}, not Up";
+        return new HealthProbe(false, why, data);
     }
 
     /// <summary>Healthy when the replicator answers a question within <paramref name="timeout"/>. A node
