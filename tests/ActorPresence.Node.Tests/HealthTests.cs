@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
@@ -15,7 +14,7 @@ public sealed class HealthTests(ITestOutputHelper output) : TestKit(output: outp
     public async Task Readyz_fails_naming_the_member_check_while_the_node_is_not_up_and_passes_once_it_is()
     {
         // The node's only seed is a port where nothing runs yet: it cannot join anything.
-        var seedPort = FreePort();
+        var seedPort = TestNodeHost.FreePort();
         var seed = $"akka.tcp://actorpresence@127.0.0.1:{seedPort}";
         await using var waiting = await TestNodeHost.StartAsync("health-waiting", "--seeds", seed);
 
@@ -80,12 +79,5 @@ public sealed class HealthTests(ITestOutputHelper output) : TestKit(output: outp
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (response.StatusCode, doc.RootElement.Clone());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
