@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Hosting;
 using ActorPresence.Node.Api;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 using static ActorPresence.Node.Api.Documents;
 
 namespace ActorPresence.Node;
@@ -26,11 +28,11 @@ public static class NodeApp
         // Bodies over RequestBody.MaxBytes get a 400 from RequestBody; Kestrel's own limit sits well
         // above it so it can still drain the rest of an oversized request instead of resetting it.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * RequestBody.MaxBytes);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        ConfigureLogging(builder.Logging, settings);
+        builder.Services.AddNodeHealthChecks();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ActorPresenceMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
         builder.Services.AddActorPresence(
             configure: null,
             hocon: settings.Config,
@@ -61,10 +63,44 @@ public static class NodeApp
         {
             app.UseMiddleware<ApiAuthentication>(token, settings.OpenReads);
         }
+        app.MapHealthEndpoints();
+        // A read like any other: behind the API token unless --open-reads (docs/operations.md, Metrics).
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapClusterEndpoints();
         app.MapEntityEndpoints();
         app.MapEventStream();
         return app;
+    }
+
+    /// <summary>
+    /// The console log: one line per event, or one JSON object per line. Akka's log events arrive
+    /// here too (AddActorPresence bridges them), at the level akka.loglevel lets through, which is
+    /// also the level for everything else. At INFO, ASP.NET Core's per-request lines are left out.
+    /// </summary>
+    private static void ConfigureLogging(ILoggingBuilder logging, NodeSettings settings)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(settings.LogLevel);
+        if (settings.LogLevel == LogLevel.Information)
+        {
+            logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+        if (settings.LogFormat == NodeLogFormat.Json)
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
     }
 
     /// <summary>Every failure becomes <c>{"error": ...}</c>: bad input 400, seed nodes 503, the rest 500.</summary>

@@ -4,8 +4,19 @@ using System.Globalization;
 using ActorPresence.Domain;
 using Akka.Actor;
 using Akka.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ActorPresence.Node;
+
+/// <summary>How the node writes its log to the console.</summary>
+public enum NodeLogFormat
+{
+    /// <summary>One line per event: time, level, category, message.</summary>
+    Simple,
+
+    /// <summary>One JSON object per line, with the event's structured properties.</summary>
+    Json,
+}
 
 /// <summary>A bad option or file: the node does not start, and says which one.</summary>
 public sealed class NodeOptionsException(string message) : Exception(message);
@@ -26,7 +37,9 @@ public sealed record NodeSettings(
     string DataDir,
     bool SeedOnly,
     string? ApiToken,
-    bool OpenReads)
+    bool OpenReads,
+    LogLevel LogLevel,
+    NodeLogFormat LogFormat)
 {
     /// <summary>One option: its command-line name, environment variable and HOCON path.</summary>
     internal sealed record OptionSpec(string Name, string Env, string Path, string Help, bool IsList = false, bool IsFlag = false);
@@ -43,6 +56,8 @@ public sealed record NodeSettings(
         new("--seed-only", "ACTORPRESENCE_SEED_ONLY", "actorpresence.seed-only", "run as a dedicated seed that holds no telephony state", IsFlag: true),
         new("--api-token", "ACTORPRESENCE_API_TOKEN", "actorpresence.node.api-token", "bearer token required for writes, cluster administration and (unless --open-reads) reads; prefer the environment or the file"),
         new("--open-reads", "ACTORPRESENCE_OPEN_READS", "actorpresence.node.open-reads", "with an API token, let reads (GET, the event stream) through without it", IsFlag: true),
+        new("--log-level", "ACTORPRESENCE_LOG_LEVEL", "akka.loglevel", "least severe log level written: DEBUG, INFO, WARNING, ERROR or OFF"),
+        new("--log-format", "ACTORPRESENCE_LOG_FORMAT", "actorpresence.node.log-format", "console log format: simple (one line per event) or json (one JSON object per line)"),
     ];
 
     /// <summary>Shortest API token accepted: guessing one must be out of the question.</summary>
@@ -164,8 +179,25 @@ public sealed record NodeSettings(
             throw new NodeOptionsException(Describe("--api-token", $"must be at least {MinTokenLength} printable ASCII characters without spaces"));
         }
         var openReads = Read("--open-reads", () => config.GetBoolean("actorpresence.node.open-reads", false));
+        var akkaLevel = config.GetString("akka.loglevel", "INFO");
+        var logLevel = akkaLevel.ToUpperInvariant() switch
+        {
+            "DEBUG" => LogLevel.Debug,
+            "INFO" => LogLevel.Information,
+            "WARNING" => LogLevel.Warning,
+            "ERROR" => LogLevel.Error,
+            "OFF" => LogLevel.None,
+            _ => throw new NodeOptionsException(Describe("--log-level", $"must be DEBUG, INFO, WARNING, ERROR or OFF (got '{akkaLevel}')")),
+        };
+        var format = config.GetString("actorpresence.node.log-format", "simple");
+        var logFormat = format.ToLowerInvariant() switch
+        {
+            "simple" => NodeLogFormat.Simple,
+            "json" => NodeLogFormat.Json,
+            _ => throw new NodeOptionsException(Describe("--log-format", $"must be simple or json (got '{format}')")),
+        };
         return new NodeSettings(config, name, hostname, port, httpHostname, httpPort, seeds.ToList(), Path.GetFullPath(dataDir), seedOnly,
-            apiToken.Length > 0 ? apiToken : null, openReads);
+            apiToken.Length > 0 ? apiToken : null, openReads, logLevel, logFormat);
     }
 
     // A bad seed-only value is reported, naming the option, by Validate.

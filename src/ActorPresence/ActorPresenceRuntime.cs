@@ -1,3 +1,4 @@
+using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Entities;
 using ActorPresence.Membership;
@@ -31,6 +32,7 @@ public sealed class ActorPresenceRuntime : IExtension
                 $"ActorPresence needs the cluster roles '{Settings.Role}' and '{nameRole}' (got [{string.Join(", ", cluster.SelfRoles)}]); " +
                 "build the configuration with ActorPresenceConfig.Build or WithActorPresence");
         }
+        ActorPresenceMetrics.Get(system);
         var replicator = DistributedData.Get(system).Replicator;
         long incarnation = cluster.SelfUniqueAddress.Uid;
         Devices = system.ActorOf(EntityManager.Props(DeviceModel.Instance, Settings, replicator, incarnation), DeviceModel.Instance.ManagerName);

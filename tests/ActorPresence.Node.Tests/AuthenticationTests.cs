@@ -52,6 +52,7 @@ public sealed class AuthenticationTests
         foreach (var (method, path) in new[]
                  {
                      (HttpMethod.Get, "/api/v1/cluster"), (HttpMethod.Get, "/api/v1/devices"), (HttpMethod.Get, "/api/v1/events"),
+                     (HttpMethod.Get, "/metrics"),
                      (HttpMethod.Post, "/api/v1/cluster/down-unreachable"), (HttpMethod.Delete, "/api/v1/devices/PJSIP/1"),
                  })
         {
@@ -67,6 +68,8 @@ public sealed class AuthenticationTests
         Assert.NotEqual(HttpStatusCode.Unauthorized, readyz.StatusCode);
         using var cluster = await node.Http.SendAsync(Request(HttpMethod.Get, "/api/v1/cluster", Token));
         Assert.Equal(HttpStatusCode.OK, cluster.StatusCode);
+        using var metrics = await node.Http.SendAsync(Request(HttpMethod.Get, "/metrics", Token));
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
     }
 
     [Fact]
@@ -76,6 +79,8 @@ public sealed class AuthenticationTests
 
         using var read = await node.Http.GetAsync("/api/v1/cluster");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        using var metrics = await node.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         using var write = await node.Http.SendAsync(Request(HttpMethod.Put, "/api/v1/mailboxes/1", null, """{"new":1,"old":0,"urgent":0}"""));
         Assert.Equal(HttpStatusCode.Unauthorized, write.StatusCode);
         using var unknown = await node.Http.GetAsync("/api/v1/mailboxes/1");

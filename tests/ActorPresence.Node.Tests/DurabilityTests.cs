@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Akka.TestKit.Xunit2;
@@ -17,7 +15,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: 
     public async Task Acknowledged_writes_survive_SIGKILL_of_the_whole_cluster_and_a_restart()
     {
         var work = Directory.CreateTempSubdirectory("ap-durable-").FullName;
-        var ports = new[] { (Free(), Free()), (Free(), Free()) };
+        var ports = new[] { (TestNodeHost.FreePort(), TestNodeHost.FreePort()), (TestNodeHost.FreePort(), TestNodeHost.FreePort()) };
         var seed = $"akka.tcp://actorpresence@127.0.0.1:{ports[0].Item1}";
         var nodes = new List<Process>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -128,12 +126,5 @@ public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: 
         using var response = await http.GetAsync($"http://127.0.0.1:{port}{path}");
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
-
-    private static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

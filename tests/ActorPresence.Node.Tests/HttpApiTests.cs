@@ -743,11 +743,12 @@ public sealed class HttpApiTests(HttpApiNodeFixture fixture) : IClassFixture<Htt
     }
 
     [Fact]
-    public async Task Healthz_answers_alive()
+    public async Task Healthz_answers_healthy_with_the_process_check()
     {
         var health = AssertOk(await GetAsync("/healthz"));
 
-        Assert.Equal("alive", health.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("process").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -756,8 +757,10 @@ public sealed class HttpApiTests(HttpApiNodeFixture fixture) : IClassFixture<Htt
         var reply = await PollReadyzAsync(Http, TimeSpan.FromSeconds(30));
 
         var ready = AssertOk(reply);
-        Assert.Equal("ready", ready.GetProperty("status").GetString());
-        Assert.Equal("Up", ready.GetProperty("member").GetString());
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        var member = ready.GetProperty("checks").GetProperty("cluster-member");
+        Assert.Equal("Healthy", member.GetProperty("status").GetString());
+        Assert.Equal("Up", member.GetProperty("data").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -1130,8 +1133,12 @@ public sealed class SeedOnlyHttpApiTests(SeedOnlyNodeFixture fixture) : IClassFi
         var (ready, _, readiness) = await SendAsync(HttpMethod.Get, "/readyz");
 
         Assert.Equal(HttpStatusCode.OK, alive);
-        Assert.Equal("alive", health.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, ready);
-        Assert.Equal("Up", readiness.GetProperty("member").GetString());
+        var checks = readiness.GetProperty("checks");
+        Assert.Equal("Up", checks.GetProperty("cluster-member").GetProperty("data").GetProperty("status").GetString());
+        // A dedicated seed keeps no replica and no durable store: both checks pass and say so.
+        Assert.Equal("Healthy", checks.GetProperty("replicator").GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks.GetProperty("durable-store").GetProperty("status").GetString());
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Akka.TestKit.Xunit2;
@@ -35,15 +33,15 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
     public async Task A_seed_and_three_nodes_replicate_aggregate_and_drop_a_killed_node()
     {
         var work = Directory.CreateTempSubdirectory("ap-multiprocess-").FullName;
-        var seedPort = FreePort();
+        var seedPort = TestNodeHost.FreePort();
         var seeds = $"akka.tcp://actorpresence@127.0.0.1:{seedPort}";
         var nodes = new List<NodeProcess>();
         try
         {
-            nodes.Add(NodeProcess.Start("seed", work, seedPort, FreePort(), seeds, Output!));
+            nodes.Add(NodeProcess.Start("seed", work, seedPort, TestNodeHost.FreePort(), seeds, Output!));
             for (var i = 1; i <= 3; i++)
             {
-                nodes.Add(NodeProcess.Start($"node{i}", work, FreePort(), FreePort(), seeds, Output!));
+                nodes.Add(NodeProcess.Start($"node{i}", work, TestNodeHost.FreePort(), TestNodeHost.FreePort(), seeds, Output!));
             }
             var (seed, pbx1, pbx2, pbx3) = (nodes[0], nodes[1], nodes[2], nodes[3]);
 
@@ -136,13 +134,6 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
             {
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The repository's files, found from the test assembly's location.</summary>

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using ActorPresence.Node.Api;
 using Microsoft.AspNetCore.Builder;
@@ -44,18 +46,32 @@ public sealed class TestNodeHost : IAsyncDisposable
         """;
 
     /// <summary>Starts a node from command-line style arguments (plus free ports and a fresh data directory).</summary>
-    public static async Task<TestNodeHost> StartAsync(string name, params string[] extraArgs)
+    public static Task<TestNodeHost> StartAsync(string name, params string[] extraArgs) => StartAsync(name, configure: null, extraArgs);
+
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with <paramref name="configure"/> given to
+    /// <see cref="NodeApp.Build"/> (to add a log provider, say).</summary>
+    public static async Task<TestNodeHost> StartAsync(string name, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ap-node-tests", $"{name}-{Guid.NewGuid():N}");
         var config = Path.Combine(Path.GetTempPath(), "ap-node-tests", $"{name}-{Guid.NewGuid():N}.conf");
         Directory.CreateDirectory(Path.GetDirectoryName(config)!);
         await File.WriteAllTextAsync(config, TestHocon);
-        string[] args = ["--node-name", name, "--port", "0", "--http-port", "0", "--data-dir", dataDir, "--config", config, .. extraArgs];
+        // Defaults for what the test does not set itself (an option may be given once only).
+        string[][] defaults = [["--node-name", name], ["--port", "0"], ["--http-port", "0"], ["--data-dir", dataDir], ["--config", config]];
+        string[] args = [.. defaults.Where(d => !extraArgs.Contains(d[0])).SelectMany(d => d), .. extraArgs];
         var settings = NodeSettings.Resolve(args, new Dictionary<string, string>());
-        var app = NodeApp.Build(settings);
+        var app = NodeApp.Build(settings, configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestNodeHost(app, dataDir, config, new Uri(address));
+    }
+
+    /// <summary>A loopback port free at the time of asking.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

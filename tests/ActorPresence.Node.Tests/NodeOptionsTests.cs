@@ -59,10 +59,17 @@ public sealed class NodeOptionsTests : IDisposable
         "--http-port" => settings.HttpPort.ToString(CultureInfo.InvariantCulture),
         "--seeds" => string.Join(",", settings.Seeds),
         "--data-dir" => settings.DataDir,
+        "--log-level" => $"{settings.Config.GetString("akka.loglevel")}={settings.LogLevel}",
+        "--log-format" => settings.LogFormat.ToString().ToLowerInvariant(),
         _ => throw new ArgumentOutOfRangeException(nameof(option), option, "not an option of this theory"),
     };
 
-    private static string Expected(string option, string value) => option == "--data-dir" ? Path.GetFullPath(value) : value;
+    private static string Expected(string option, string value) => option switch
+    {
+        "--data-dir" => Path.GetFullPath(value),
+        "--log-level" => $"{value}={value switch { "DEBUG" => "Debug", "WARNING" => "Warning", "ERROR" => "Error", _ => value }}",
+        _ => value,
+    };
 
     // ---- defaults ----
 
@@ -109,6 +116,8 @@ public sealed class NodeOptionsTests : IDisposable
         "akka.tcp://actorpresence@10.0.0.2:4053,akka.tcp://actorpresence@10.0.0.3:4053",
         "akka.tcp://actorpresence@10.0.0.4:4053")]
     [InlineData("--data-dir", "ACTORPRESENCE_DATA_DIR", "actorpresence.node.data-dir = \"file-data\"", "file-data", "env-data", "cli-data")]
+    [InlineData("--log-level", "ACTORPRESENCE_LOG_LEVEL", "akka.loglevel = DEBUG", "DEBUG", "WARNING", "ERROR")]
+    [InlineData("--log-format", "ACTORPRESENCE_LOG_FORMAT", "actorpresence.node.log-format = json", "json", "simple", "json")]
     public void An_option_given_on_the_command_line_wins_over_the_environment_which_wins_over_the_file_which_wins_over_the_default(
         string option, string envVar, string fileLine, string fromFile, string fromEnv, string fromCli)
     {

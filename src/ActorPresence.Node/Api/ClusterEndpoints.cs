@@ -8,7 +8,7 @@ using static ActorPresence.Node.Api.Documents;
 
 namespace ActorPresence.Node.Api;
 
-/// <summary>Cluster membership and administration, and the health endpoints.</summary>
+/// <summary>Cluster membership and administration.</summary>
 public static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this WebApplication app)
@@ -57,16 +57,6 @@ public static class ClusterEndpoints
                 downed.Add(new MemberRef(MembershipActor.NodeNameOf(member), member.Address.ToString()));
             }
             return Results.Ok(new DownedDoc(downed));
-        });
-
-        app.MapGet("/healthz", () => Results.Ok(new { status = "alive" }));
-        app.MapGet("/readyz", (ActorSystem system) =>
-        {
-            var cluster = Cluster.Get(system);
-            var status = cluster.SelfMember.Status;
-            return status == MemberStatus.Up
-                ? Results.Ok(new { status = "ready", member = status.ToString() })
-                : Results.Json(new { status = "not ready", member = status.ToString() }, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
     }
 }

@@ -1,3 +1,4 @@
+using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Replication;
 using Akka.Actor;
@@ -35,6 +36,8 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
     private readonly string _self;
     private readonly long _incarnation;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ActorPresenceMetrics _metrics = ActorPresenceMetrics.Get(Context.System);
+    private readonly string[] _keyIds;
 
     private readonly EntityMap[] _snapshots;
     private readonly Dictionary<string, IActorRef> _children = new(StringComparer.Ordinal);
@@ -60,6 +63,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         _settings = settings;
         _keys = new KeySpace(model.Kind, settings.KeyCount);
         _keyIndex = _keys.Keys.Select((k, i) => (k.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        _keyIds = _keys.Keys.Select(k => k.Id).ToArray();
         _snapshots = Enumerable.Repeat(EntityMap.Empty, _keys.Keys.Count).ToArray();
         _overlay = new Overlay(_keys);
         _replicator = replicator;
@@ -152,6 +156,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
     /// </summary>
     protected override void PreStart()
     {
+        PublishSnapshot();
         Self.Tell(PollReplica.Instance);
         Timers.StartPeriodicTimer("poll-replica", PollReplica.Instance, _settings.ReplicaPollInterval);
     }
@@ -298,6 +303,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         if (accepted)
         {
             _overlay.Set(id, slot);
+            CountReplicated(entry, source);
         }
     }
 
@@ -307,7 +313,25 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         if (string.Equals(keyId, _keys.Keys[^1].Id, StringComparison.Ordinal))
         {
             _replicaPolls++;
+            PublishSnapshot();
         }
+    }
+
+    private void CountReplicated(Entry entry, Source source) =>
+        _metrics.ReplicatedChange(_model.Kind, source == Source.Direct, entry.Stamp.Time, _settings.Clock.GetUtcNow());
+
+    /// <summary>What the metrics' gauges show, refreshed after each complete read of the replica:
+    /// a walk over the keys and the overlay, never over every entity.</summary>
+    private void PublishSnapshot()
+    {
+        var perKey = new int[_snapshots.Length];
+        var held = 0;
+        for (var i = 0; i < _snapshots.Length; i++)
+        {
+            perKey[i] = _snapshots[i].Count;
+            held += perKey[i] + _overlay.CountAhead(i, _snapshots[i]);
+        }
+        _metrics.Publish(_model.Kind, new ManagerSnapshot(held, _children.Count, _keyIds, perKey));
     }
 
     private void OnReplica(string keyId, IReplicatedData data)
@@ -342,6 +366,12 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
             if (missing.Count > 0 && HasPrefixSubscriber(id))
             {
                 ChildFor(id, current).Tell(new ApplyEntries(missing, Source.Replica));
+                continue;
+            }
+            // Held by nobody but the replica: new to this node all the same.
+            foreach (var entry in missing)
+            {
+                CountReplicated(entry, Source.Replica);
             }
         }
         _snapshots[index] = map;
@@ -355,6 +385,14 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
 
     private void OnEntityChanged(EntityChanged m)
     {
+        if (m.Source == Source.Local)
+        {
+            _metrics.LocalChange(_model.Kind);
+        }
+        else
+        {
+            CountReplicated(m.Entry, m.Source);
+        }
         if (_children.ContainsKey(m.Id))
         {
             _live[m.Id] = m.Slot;
@@ -466,6 +504,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         {
             slot = slot.With(tombstone).Slot;
             EnqueueWrite(id, tombstone, replyTo: null);
+            _metrics.LocalChange(_model.Kind);
         }
         _overlay.Set(id, slot);
         return true;
@@ -573,6 +612,13 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         public void Set(string id, Slot slot) => _byKey[keys.IndexOf(id)][id] = slot;
 
         public void Remove(string id) => _byKey[keys.IndexOf(id)].Remove(id);
+
+        /// <summary>Entities of key <paramref name="index"/> held here but not yet in the replica at all.</summary>
+        public int CountAhead(int index, EntityMap replica)
+        {
+            var part = _byKey[index];
+            return part.Count == 0 ? 0 : part.Keys.Count(id => !replica.Entities.ContainsKey(id));
+        }
 
         /// <summary>Forgets what the replica of key <paramref name="index"/> now holds as well.</summary>
         public void Prune(int index, EntityMap replica)

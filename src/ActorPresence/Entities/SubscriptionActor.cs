@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using Akka.Actor;
 
@@ -36,5 +37,11 @@ public sealed class SubscriptionActor : ReceiveActor
     public static Props Props(ChannelWriter<StateEvent> writer, int capacity) =>
         Akka.Actor.Props.Create(() => new SubscriptionActor(writer, capacity));
 
-    protected override void PostStop() => _writer.TryComplete();
+    protected override void PreStart() => ActorPresenceMetrics.Get(Context.System).SubscriptionOpened();
+
+    protected override void PostStop()
+    {
+        ActorPresenceMetrics.Get(Context.System).SubscriptionClosed();
+        _writer.TryComplete();
+    }
 }

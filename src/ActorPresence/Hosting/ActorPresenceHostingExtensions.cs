@@ -1,7 +1,9 @@
+using ActorPresence.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ActorPresence.Hosting;
 
@@ -27,6 +29,8 @@ public static class ActorPresenceHostingExtensions
         {
             builder.AddSetup(tls);
         }
+        // Metrics on every node, dedicated seeds included (cluster membership).
+        builder.AddStartup((system, _) => ActorPresenceMetrics.Get(system));
         if (!ActorPresenceConfig.IsSeedOnly(config))
         {
             builder.AddStartup((system, _) => ActorPresenceRuntime.Get(system));
@@ -35,9 +39,22 @@ public static class ActorPresenceHostingExtensions
     }
 
     /// <summary>
+    /// Sends the actor system's log events to <paramref name="loggerFactory"/> (Microsoft.Extensions.Logging)
+    /// instead of Akka's own console logger. The level stays <c>akka.loglevel</c>; MEL's filters apply on top.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithLoggerFactory(this AkkaConfigurationBuilder builder, ILoggerFactory loggerFactory)
+    {
+        builder.AddSetup(new LoggerFactoryBridgeSetup(loggerFactory));
+        builder.AddHocon(
+            ConfigurationFactory.ParseString($"akka.loggers = [{ActorPresenceConfig.Quote(typeof(LoggerFactoryBridge).AssemblyQualifiedName!)}]"),
+            HoconAddMode.Prepend);
+        return builder;
+    }
+
+    /// <summary>
     /// Registers an ActorPresence node in DI: the actor system (named <see cref="ActorSystemName"/>),
-    /// and <see cref="IActorPresence"/> for the host's code. <paramref name="configureAkka"/> may add
-    /// more to the actor system.
+    /// logging through the host's <see cref="ILoggerFactory"/>, and <see cref="IActorPresence"/> for
+    /// the host's code. <paramref name="configureAkka"/> may add more to the actor system.
     /// </summary>
     public static IServiceCollection AddActorPresence(
         this IServiceCollection services,
@@ -50,6 +67,10 @@ public static class ActorPresenceHostingExtensions
         services.AddAkka(ActorSystemName, (builder, provider) =>
         {
             builder.WithActorPresence(options, hocon);
+            if (provider.GetService<ILoggerFactory>() is { } loggerFactory)
+            {
+                builder.WithLoggerFactory(loggerFactory);
+            }
             configureAkka?.Invoke(builder, provider);
         });
         // A dedicated seed holds no state, so it offers no IActorPresence.

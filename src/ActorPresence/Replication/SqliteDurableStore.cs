@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorPresence.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.DistributedData.Durable;
@@ -22,6 +23,7 @@ public sealed class SqliteDurableStore : ReceiveActor
     private readonly SerializerWithStringManifest _serializer;
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _upsert;
+    private readonly string _path;
     private readonly List<Store> _pending = [];
     private bool _commitScheduled;
 
@@ -32,7 +34,8 @@ public sealed class SqliteDurableStore : ReceiveActor
         {
             throw new ConfigurationException("akka.cluster.distributed-data.durable.sqlite.path must name the store's file");
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _path = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         _serializer = (SerializerWithStringManifest)Context.System.Serialization.FindSerializerForType(typeof(DurableDataEnvelope));
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
@@ -42,11 +45,14 @@ public sealed class SqliteDurableStore : ReceiveActor
         // would add a disk sync to every commit.
         Execute("PRAGMA synchronous = NORMAL;");
         Execute("CREATE TABLE IF NOT EXISTS ddata (key TEXT PRIMARY KEY, manifest TEXT NOT NULL, data BLOB NOT NULL);");
+        // Written by health probes only; distributed data never reads it.
+        Execute("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, probed_at TEXT NOT NULL);");
         _upsert = _connection.CreateCommand();
         _upsert.CommandText = "INSERT INTO ddata (key, manifest, data) VALUES ($key, $manifest, $data) " +
                               "ON CONFLICT(key) DO UPDATE SET manifest = excluded.manifest, data = excluded.data;";
         _log.Info("Durable distributed data in SQLite file [{0}]", Path.GetFullPath(path));
 
+        Receive<ProbeDurableStore>(_ => Sender.Tell(Probe()));
         Receive<LoadAll>(_ =>
         {
             var data = ImmutableDictionary.CreateBuilder<string, DurableDataEnvelope>();
@@ -88,6 +94,32 @@ public sealed class SqliteDurableStore : ReceiveActor
             }
         });
         Receive<Commit>(_ => CommitPending());
+        Receive<ProbeDurableStore>(_ => Sender.Tell(Probe()));
+    }
+
+    /// <summary>
+    /// Whether the store can still keep what it is given: its file is where it was opened (a file
+    /// deleted under an open connection takes writes that a restart would not find) and a small
+    /// write to a table of its own commits. Answered between commits, so it never contends with them.
+    /// </summary>
+    private DurableStoreProbed Probe()
+    {
+        if (!File.Exists(_path))
+        {
+            return new DurableStoreProbed(false, _path, $"the store file [{_path}] no longer exists");
+        }
+        try
+        {
+            using var write = _connection.CreateCommand();
+            write.CommandText = "INSERT INTO health_probe (id, probed_at) VALUES (1, $at) ON CONFLICT(id) DO UPDATE SET probed_at = excluded.probed_at;";
+            write.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            write.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            return new DurableStoreProbed(false, _path, $"a write to [{_path}] failed: {e.Message}");
+        }
+        return new DurableStoreProbed(true, _path, "writable");
     }
 
     private void CommitPending()
