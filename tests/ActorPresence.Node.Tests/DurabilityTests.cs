@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
+using ActorPresence.Testing;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
 
@@ -15,54 +13,45 @@ public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: 
     public async Task Acknowledged_writes_survive_SIGKILL_of_the_whole_cluster_and_a_restart()
     {
         var work = Directory.CreateTempSubdirectory("ap-durable-").FullName;
-        var ports = new[] { (TestNodeHost.FreePort(), TestNodeHost.FreePort()), (TestNodeHost.FreePort(), TestNodeHost.FreePort()) };
-        var seed = $"akka.tcp://actorpresence@127.0.0.1:{ports[0].Item1}";
-        var nodes = new List<Process>();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var ports = new[] { NodeProcess.FreePort(), NodeProcess.FreePort() };
+        var launches = ports.Select((port, i) => new NodeLaunch(
+            $"dur{i + 1}", Path.Combine(work, $"dur{i + 1}"), "127.0.0.1", port, "127.0.0.1", NodeProcess.FreePort(),
+            [$"akka.tcp://actorpresence@127.0.0.1:{ports[0]}"])).ToList();
+        var nodes = launches.Select(NodeProcess.Start).ToList();
+        var model = new StateModel();
         try
         {
-            nodes.AddRange(StartAll());
-            await AwaitAssertAsync(async () => Assert.Equal(2, await UpAsync(http, ports[1].Item2)), Wait);
-
+            await AwaitUpAsync(nodes);
             for (var i = 0; i < 20; i++)
             {
-                var port = ports[i % 2].Item2;
-                await PutAsync(http, port, $"/api/v1/mailboxes/{i}", $$"""{"new":{{i}},"old":1,"urgent":0}""");
-                await PutAsync(http, port, $"/api/v1/presence/user{i}", $$"""{"state":"away","message":"m{{i}}"}""");
+                var node = nodes[i % 2];
+                await node.Api.SetMailboxAsync($"{i}@durable", i, 1, 0);
+                model.Mailbox($"{i}@durable", i, 1, 0, acknowledged: true);
+                await node.Api.SetPresenceAsync($"user{i}", "away", $"m{i}");
+                model.Presence($"user{i}", "away", $"m{i}", acknowledged: true);
             }
 
             // Every node at once, with no chance to leave or flush anything.
-            foreach (var node in nodes)
-            {
-                node.Kill(entireProcessTree: true);
-                await node.WaitForExitAsync();
-                node.Dispose();
-            }
-            nodes.Clear();
-            nodes.AddRange(StartAll());
-            await AwaitAssertAsync(async () => Assert.Equal(2, await UpAsync(http, ports[1].Item2)), Wait);
+            nodes.ForEach(n => n.Dispose());
+            nodes = launches.Select(NodeProcess.Start).ToList();
+            await AwaitUpAsync(nodes);
 
             // Each write is on the disk of the node that acknowledged it; the other node gets it
             // back from that one by gossip.
-            foreach (var (_, port) in ports)
+            foreach (var node in nodes)
             {
                 await AwaitAssertAsync(async () =>
                 {
-                    for (var i = 0; i < 20; i++)
-                    {
-                        var mailbox = await GetAsync(http, port, $"/api/v1/mailboxes/{i}");
-                        Assert.Equal(i, mailbox.GetProperty("new").GetInt32());
-                        var presence = await GetAsync(http, port, $"/api/v1/presence/user{i}");
-                        Assert.Equal($"m{i}", presence.GetProperty("message").GetString());
-                    }
-                }, Wait);
+                    var differences = model.Differences(await node.Api.SnapshotAsync());
+                    Assert.True(differences.Count == 0, $"{node.Name} differs from the acknowledged writes:\n{string.Join('\n', differences)}");
+                }, Wait, TimeSpan.FromMilliseconds(250));
             }
         }
         finally
         {
             foreach (var node in nodes)
             {
-                node.Kill(entireProcessTree: true);
+                Output!.WriteLine($"---- {node.Name} (last lines) ----\n{node.LogTail(8)}");
                 node.Dispose();
             }
             try
@@ -73,58 +62,13 @@ public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: 
             {
             }
         }
-
-        IEnumerable<Process> StartAll() => ports.Select((p, i) => Start($"dur{i + 1}", p.Item1, p.Item2, Path.Combine(work, $"dur{i + 1}"), seed));
     }
 
-    private Process Start(string name, int port, int httpPort, string dataDir, string seed)
+    private async Task AwaitUpAsync(IReadOnlyList<NodeProcess> nodes)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-                 {
-                     MultiProcessTests.Repo.Built("ActorPresence.Node"), "--node-name", name, "--port", port.ToString(),
-                     "--http-port", httpPort.ToString(), "--data-dir", dataDir, "--seeds", seed,
-                 })
+        foreach (var node in nodes)
         {
-            info.ArgumentList.Add(arg);
+            await AwaitAssertAsync(async () => Assert.Equal(nodes.Select(n => n.Name), await node.Api.UpMembersAsync()), Wait, TimeSpan.FromMilliseconds(250));
         }
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Output!.WriteLine($"{name}: {e.Data}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task<int> UpAsync(HttpClient http, int port)
-    {
-        try
-        {
-            var cluster = await GetAsync(http, port, "/api/v1/cluster");
-            return cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up");
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
-        }
-    }
-
-    private static async Task PutAsync(HttpClient http, int port, string path, string json)
-    {
-        using var response = await http.PutAsync($"http://127.0.0.1:{port}{path}", new StringContent(json, Encoding.UTF8, "application/json"));
-        response.EnsureSuccessStatusCode();
-    }
-
-    private static async Task<JsonElement> GetAsync(HttpClient http, int port, string path)
-    {
-        using var response = await http.GetAsync($"http://127.0.0.1:{port}{path}");
-        response.EnsureSuccessStatusCode();
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Akka.TestKit.Xunit2;
+using ActorPresence.Testing;
 using Xunit.Abstractions;
 
 namespace ActorPresence.Node.Tests;
@@ -16,18 +17,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
     // Laid over the example files: a crashed node is found and removed in seconds, not minutes.
-    private const string FastFailure = """
-
-        akka.loglevel = INFO
-        akka.cluster.failure-detector.heartbeat-interval = 250ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.unreachable-nodes-reaper-interval = 250ms
-        akka.cluster.gossip-interval = 250ms
-        akka.cluster.leader-actions-interval = 250ms
-        akka.cluster.split-brain-resolver.stable-after = 3s
-        akka.cluster.down-removal-margin = 1s
-        akka.cluster.distributed-data.gossip-interval = 500ms
-        """;
+    private static readonly string FastFailure = "\n" + ClusterHocon.FastFailure(TimeSpan.FromSeconds(3));
 
     [Fact]
     public async Task A_seed_and_three_nodes_replicate_aggregate_and_drop_a_killed_node()
@@ -133,34 +123,6 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
             catch (IOException)
             {
             }
-        }
-    }
-
-    /// <summary>The repository's files, found from the test assembly's location.</summary>
-    internal static class Repo
-    {
-        public static readonly string Root = FindRoot();
-
-        /// <summary>Debug or Release: the folder above the test assembly's target-framework folder.</summary>
-        public static string Configuration =>
-            new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-        public static string Built(string project)
-        {
-            var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", project + ".dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}");
-        }
-
-        private static string FindRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "ActorPresence.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-            throw new InvalidOperationException("ActorPresence.sln not found above " + AppContext.BaseDirectory);
         }
     }
 

@@ -67,12 +67,7 @@ public sealed class TestNodeHost : IAsyncDisposable
     }
 
     /// <summary>A loopback port free at the time of asking.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => ActorPresence.Testing.NodeProcess.FreePort();
 
     public async ValueTask DisposeAsync()
     {
