@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ActorPresence.Testing;
-using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
 
 namespace ActorPresence.Node.Tests;
@@ -10,9 +9,8 @@ namespace ActorPresence.Node.Tests;
 /// removed by the split-brain resolver (on test timings), restarted under its name, and resumes.
 /// Every acknowledged write is checked against a model on every node.
 /// </summary>
-public sealed class CrashTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class CrashTests(ITestOutputHelper output) : ProcessTestKit(output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
     private const double Rate = 40;
 
     [Fact]
@@ -86,48 +84,11 @@ public sealed class CrashTests(ITestOutputHelper output) : TestKit(output: outpu
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                Output!.WriteLine($"---- {node.Name} (last lines) ----\n{node.LogTail(8)}");
-                node.Dispose();
-            }
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            StopAll(nodes, work);
         }
     }
 
     private static Task<WriterResult> Write(MixedWriter writer, NodeProcess node, CancellationToken ct) =>
         Task.Run(() => writer.RunAsync(node, Rate, TimeSpan.FromMinutes(2), 20_000, ct), ct);
 
-    private async Task AwaitUpAsync(IReadOnlyList<NodeProcess> nodes, string[] expected, bool onlyThese = false)
-    {
-        foreach (var node in nodes)
-        {
-            await AwaitAssertAsync(async () =>
-            {
-                Assert.Equal(expected, await node.Api.UpMembersAsync());
-                if (onlyThese)
-                {
-                    Assert.Equal(expected.Length, (await node.Api.MembersAsync()).Count);
-                }
-            }, Wait, TimeSpan.FromMilliseconds(250));
-        }
-    }
-
-    private async Task AwaitConvergedAsync(IReadOnlyList<NodeProcess> nodes, StateModel model, Func<string, bool>? include = null)
-    {
-        foreach (var node in nodes)
-        {
-            await AwaitAssertAsync(async () =>
-            {
-                var differences = model.Differences(await node.Api.SnapshotAsync(), include);
-                Assert.True(differences.Count == 0, $"{node.Name} differs from the acknowledged writes:\n{string.Join('\n', differences)}");
-            }, Wait, TimeSpan.FromMilliseconds(250));
-        }
-    }
 }

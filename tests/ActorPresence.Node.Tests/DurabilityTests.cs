@@ -1,14 +1,11 @@
 using ActorPresence.Testing;
-using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
 
 namespace ActorPresence.Node.Tests;
 
 /// <summary>Acknowledged mailbox and presence writes survive SIGKILL of every node and a restart.</summary>
-public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class DurabilityTests(ITestOutputHelper output) : ProcessTestKit(output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task Acknowledged_writes_survive_SIGKILL_of_the_whole_cluster_and_a_restart()
     {
@@ -21,7 +18,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: 
         var model = new StateModel();
         try
         {
-            await AwaitUpAsync(nodes);
+            await AwaitUpAsync(nodes, nodes.Select(n => n.Name).ToList());
             for (var i = 0; i < 20; i++)
             {
                 var node = nodes[i % 2];
@@ -34,41 +31,15 @@ public sealed class DurabilityTests(ITestOutputHelper output) : TestKit(output: 
             // Every node at once, with no chance to leave or flush anything.
             nodes.ForEach(n => n.Dispose());
             nodes = launches.Select(NodeProcess.Start).ToList();
-            await AwaitUpAsync(nodes);
+            await AwaitUpAsync(nodes, nodes.Select(n => n.Name).ToList());
 
             // Each write is on the disk of the node that acknowledged it; the other node gets it
             // back from that one by gossip.
-            foreach (var node in nodes)
-            {
-                await AwaitAssertAsync(async () =>
-                {
-                    var differences = model.Differences(await node.Api.SnapshotAsync());
-                    Assert.True(differences.Count == 0, $"{node.Name} differs from the acknowledged writes:\n{string.Join('\n', differences)}");
-                }, Wait, TimeSpan.FromMilliseconds(250));
-            }
+            await AwaitConvergedAsync(nodes, model);
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                Output!.WriteLine($"---- {node.Name} (last lines) ----\n{node.LogTail(8)}");
-                node.Dispose();
-            }
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private async Task AwaitUpAsync(IReadOnlyList<NodeProcess> nodes)
-    {
-        foreach (var node in nodes)
-        {
-            await AwaitAssertAsync(async () => Assert.Equal(nodes.Select(n => n.Name), await node.Api.UpMembersAsync()), Wait, TimeSpan.FromMilliseconds(250));
+            StopAll(nodes, work);
         }
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using Akka.TestKit.Xunit2;
 using ActorPresence.Testing;
 using Xunit.Abstractions;
 
@@ -12,7 +10,7 @@ namespace ActorPresence.Node.Tests;
 /// example configurations exactly as docs/operations.md says (with free ports and short failure
 /// timings given on top), and driven through the apctl CLI.
 /// </summary>
-public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class MultiProcessTests(ITestOutputHelper output) : ProcessTestKit(output)
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
@@ -28,10 +26,10 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
         var nodes = new List<NodeProcess>();
         try
         {
-            nodes.Add(NodeProcess.Start("seed", work, seedPort, TestNodeHost.FreePort(), seeds, Output!));
+            nodes.Add(StartExample("seed", work, seedPort, TestNodeHost.FreePort(), seeds));
             for (var i = 1; i <= 3; i++)
             {
-                nodes.Add(NodeProcess.Start($"node{i}", work, TestNodeHost.FreePort(), TestNodeHost.FreePort(), seeds, Output!));
+                nodes.Add(StartExample($"node{i}", work, TestNodeHost.FreePort(), TestNodeHost.FreePort(), seeds));
             }
             var (seed, pbx1, pbx2, pbx3) = (nodes[0], nodes[1], nodes[2], nodes[3]);
 
@@ -112,115 +110,18 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                node.Dispose();
-            }
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            StopAll(nodes, work);
         }
     }
 
-    /// <summary>One node process, started as docs/operations.md shows: <c>dotnet ActorPresence.Node.dll --config hocon/examples/X.conf</c>.</summary>
-    internal sealed class NodeProcess : IDisposable
+    /// <summary>A node process started as docs/operations.md shows:
+    /// <c>dotnet ActorPresence.Node.dll --config hocon/examples/X.conf</c>, with free ports and a data directory given on top.</summary>
+    private static NodeProcess StartExample(string example, string work, int port, int httpPort, string seeds)
     {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-        private readonly ITestOutputHelper _output;
-
-        private NodeProcess(string name, Process process, int httpPort, ITestOutputHelper output)
-        {
-            Name = name;
-            _process = process;
-            HttpPort = httpPort;
-            _output = output;
-        }
-
-        public string Name { get; }
-
-        public int HttpPort { get; }
-
-        public string Url => $"http://127.0.0.1:{HttpPort}";
-
-        public static NodeProcess Start(string example, string work, int port, int httpPort, string seeds, ITestOutputHelper output)
-        {
-            var config = Path.Combine(work, example + ".conf");
-            File.WriteAllText(config, File.ReadAllText(Path.Combine(Repo.Root, "hocon", "examples", example + ".conf")) + FastFailure);
-            var info = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = work,
-            };
-            foreach (var arg in new[]
-                     {
-                         Repo.Built("ActorPresence.Node"), "--config", config, "--port", port.ToString(), "--http-port", httpPort.ToString(),
-                         "--seeds", seeds, "--data-dir", Path.Combine(work, example),
-                     })
-            {
-                info.ArgumentList.Add(arg);
-            }
-            var process = Process.Start(info)!;
-            var node = new NodeProcess(example, process, httpPort, output);
-            process.OutputDataReceived += (_, e) => node.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return node;
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_log)
-                {
-                    _log.AppendLine(line);
-                }
-            }
-        }
-
-        /// <summary>SIGTERM, as a service manager stops a node; returns the exit code.</summary>
-        public async Task<int> TerminateAsync(TimeSpan timeout)
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
-            {
-                await kill.WaitForExitAsync();
-            }
-            using var cts = new CancellationTokenSource(timeout);
-            await _process.WaitForExitAsync(cts.Token);
-            return _process.ExitCode;
-        }
-
-        /// <summary>SIGKILL: no leaving, no goodbye.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-            string log;
-            lock (_log)
-            {
-                log = _log.ToString();
-            }
-            // The tail of each node's log helps when a run fails.
-            var lines = log.Split('\n');
-            _output.WriteLine($"---- {Name} (last lines) ----\n{string.Join('\n', lines.TakeLast(15))}");
-            _process.Dispose();
-        }
+        var config = Path.Combine(work, example + ".conf");
+        File.WriteAllText(config, File.ReadAllText(Path.Combine(Repo.Root, "hocon", "examples", example + ".conf")) + FastFailure);
+        var launch = new NodeLaunch(example, Path.Combine(work, example), "127.0.0.1", port, "127.0.0.1", httpPort, [seeds], config);
+        return NodeProcess.Start(launch, ["--config", config, "--port", port.ToString(), "--http-port", httpPort.ToString(), "--seeds", seeds, "--data-dir", launch.DataDir]);
     }
 
     /// <summary>Runs the built apctl CLI against a node.</summary>
@@ -237,7 +138,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : TestKit(output
             };
             info.ArgumentList.Add(Repo.Built("ActorPresence.Cli"));
             info.ArgumentList.Add("--node");
-            info.ArgumentList.Add(node.Url);
+            info.ArgumentList.Add(node.Api.BaseAddress.ToString().TrimEnd('/'));
             foreach (var arg in args)
             {
                 info.ArgumentList.Add(arg);

@@ -1,5 +1,4 @@
 using ActorPresence.Testing;
-using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
 
 namespace ActorPresence.Node.Tests;
@@ -10,10 +9,8 @@ namespace ActorPresence.Node.Tests;
 /// split-brain resolver acts, then a long one in which the resolver downs the minority, whose
 /// acknowledged writes must come back when it restarts and rejoins.
 /// </summary>
-public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessTestKit(output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
-
     // Long enough for phase 1 to cut, write on both sides and heal before the resolver acts.
     private static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(8);
 
@@ -34,7 +31,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
         var model = new StateModel();
         try
         {
-            await AwaitMembersAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
+            await AwaitUpAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
             var (pbx1, pbx2, pbx3) = (nodes[0], nodes[1], nodes[2]);
 
             // Before: something of everything, from every node.
@@ -58,7 +55,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
             Assert.Null(await pbx3.Api.GetAsync("/api/v1/mailboxes/majority-1@lab"));
             Assert.Null(await pbx1.Api.GetAsync("/api/v1/mailboxes/minority-1@lab"));
             lab.Restore(3);
-            await AwaitMembersAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
+            await AwaitUpAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
             await AwaitConvergedAsync(nodes, model);
             Assert.False(pbx3.HasExited, "pbx3 was downed although the partition healed before stable-after");
             Output.WriteLine("phase 1: partition healed before the resolver acted; all three nodes converged");
@@ -75,7 +72,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
             await SetPresenceAsync(model, pbx2, "majority-2", "xa", "still here");
 
             // The majority downs and removes pbx3; its device views go.
-            await AwaitMembersAsync([pbx1, pbx2], ["pbx1", "pbx2"], requireOnly: true);
+            await AwaitUpAsync([pbx1, pbx2], ["pbx1", "pbx2"], onlyThese: true);
             Output.WriteLine($"phase 2: pbx3 removed by the majority {cut.Elapsed.TotalSeconds:F1} s after the cut was seen");
             model.NodeRemoved("pbx3");
             // pbx3 downs itself (keep-majority: it is the minority) and the process ends.
@@ -97,7 +94,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
             pbx3.Dispose();
             var restarted = System.Diagnostics.Stopwatch.StartNew();
             nodes[2] = pbx3 = NodeProcess.Start(launches[2]);
-            await AwaitMembersAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
+            await AwaitUpAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
             await AwaitConvergedAsync(nodes, model);
             Output.WriteLine($"phase 2: pbx3 restarted, rejoined and the cluster converged with its writes in {restarted.Elapsed.TotalSeconds:F1} s");
 
@@ -107,18 +104,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                Output!.WriteLine($"---- {node.Name} (last lines) ----\n{node.LogTail(12)}");
-                node.Dispose();
-            }
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            StopAll(nodes, work);
         }
     }
 
@@ -140,22 +126,6 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
         model.Presence(presentity, state, message, acknowledged: true);
     }
 
-    private async Task AwaitMembersAsync(IReadOnlyList<NodeProcess> nodes, string[] expected, bool requireOnly = false)
-    {
-        foreach (var node in nodes)
-        {
-            await AwaitAssertAsync(async () =>
-            {
-                var up = await node.Api.UpMembersAsync();
-                Assert.Equal(expected, up);
-                if (requireOnly)
-                {
-                    Assert.Equal(expected.Length, (await node.Api.MembersAsync()).Count);
-                }
-            }, Wait, TimeSpan.FromMilliseconds(250));
-        }
-    }
-
     private async Task AwaitPartitionedAsync(NodeProcess majority, NodeProcess minority)
     {
         await AwaitAssertAsync(async () =>
@@ -163,17 +133,5 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : TestKit(
             Assert.Contains(await majority.Api.MembersAsync(), m => m.Node == minority.Name && !m.Reachable);
             Assert.Contains(await minority.Api.MembersAsync(), m => m.Node == majority.Name && !m.Reachable);
         }, Wait, TimeSpan.FromMilliseconds(100));
-    }
-
-    private async Task AwaitConvergedAsync(IReadOnlyList<NodeProcess> nodes, StateModel model)
-    {
-        foreach (var node in nodes)
-        {
-            await AwaitAssertAsync(async () =>
-            {
-                var differences = model.Differences(await node.Api.SnapshotAsync());
-                Assert.True(differences.Count == 0, $"{node.Name} differs from the acknowledged writes:\n{string.Join('\n', differences)}");
-            }, Wait, TimeSpan.FromMilliseconds(250));
-        }
     }
 }

@@ -61,17 +61,6 @@ public sealed class NodeProcess : IDisposable
 
     public static NodeProcess Start(NodeLaunch launch)
     {
-        var dll = Repo.Built("ActorPresence.Node");
-        var info = launch.Namespace is null ? new ProcessStartInfo("dotnet") : new ProcessStartInfo("ip");
-        if (launch.Namespace is not null)
-        {
-            // `ip netns exec` execs the command: the process id is the node's own.
-            foreach (var arg in new[] { "netns", "exec", launch.Namespace, "dotnet" })
-            {
-                info.ArgumentList.Add(arg);
-            }
-        }
-        info.ArgumentList.Add(dll);
         var args = new List<string>
         {
             "--node-name", launch.Name, "--data-dir", launch.DataDir,
@@ -86,7 +75,27 @@ public sealed class NodeProcess : IDisposable
         {
             args.AddRange(["--config", launch.ConfigFile]);
         }
-        args.ForEach(info.ArgumentList.Add);
+        return Start(launch, args);
+    }
+
+    /// <summary>Starts a node with exactly <paramref name="args"/> (as an operator would type them);
+    /// <paramref name="launch"/> only names it and says where its HTTP API and namespace are.</summary>
+    public static NodeProcess Start(NodeLaunch launch, IEnumerable<string> args)
+    {
+        var info = launch.Namespace is null ? new ProcessStartInfo("dotnet") : new ProcessStartInfo("ip");
+        if (launch.Namespace is not null)
+        {
+            // `ip netns exec` execs the command: the process id is the node's own.
+            foreach (var arg in new[] { "netns", "exec", launch.Namespace, "dotnet" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+        info.ArgumentList.Add(Repo.Built("ActorPresence.Node"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.Environment["DOTNET_gcServer"] = "0";
