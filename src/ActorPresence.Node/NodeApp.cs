@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using static ActorPresence.Node.Api.Documents;
 
 namespace ActorPresence.Node;
@@ -30,7 +31,9 @@ public static class NodeApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * RequestBody.MaxBytes);
         ConfigureLogging(builder.Logging, settings);
         builder.Services.AddNodeHealthChecks();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("actorpresence-node", serviceInstanceId: settings.NodeName.Value))
+            .WithMetrics(metrics => metrics
             .AddMeter(ActorPresenceMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
         builder.Services.AddActorPresence(
