@@ -2,6 +2,7 @@ using System.Text.Json;
 using ActorPresence.Domain;
 using ActorPresence.Hosting;
 using ActorPresence.Node.Api;
+using ActorPresence.Node.Board;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
@@ -64,6 +65,7 @@ public static class NodeApp
         app.MapClusterEndpoints();
         app.MapEntityEndpoints();
         app.MapEventStream();
+        app.MapBoard();
         return app;
     }
 
