@@ -90,7 +90,8 @@ public static class Chromium
     {
         var path = Path.Combine(AppContext.BaseDirectory, "TestResults", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        // Blinking lamps are caught in their lit phase.
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         return path;
     }
 }

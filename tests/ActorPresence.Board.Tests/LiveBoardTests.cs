@@ -8,8 +8,10 @@ using static Microsoft.Playwright.Assertions;
 namespace ActorPresence.Board.Tests;
 
 /// <summary>The board on node A follows writes made through node B's API, live.</summary>
-public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper output) : TestKit(output: output), IClassFixture<BoardCluster>
+public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper output) : TestKit(output: output), IClassFixture<BoardCluster>, IAsyncLifetime
 {
+    private readonly List<IPage> _pages = [];
+
     /// <summary>The bound: a lamp shows a change within a second of the write returning.</summary>
     private static readonly LocatorAssertionsToHaveAttributeOptions WithinASecond = new() { Timeout = 1000 };
 
@@ -21,7 +23,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
     [Fact]
     public async Task A_device_lamp_changes_colour_within_a_second_of_a_write_on_another_node()
     {
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         await PutAsync(cluster.B, "/api/v1/devices/PJSIP/2001", new { state = "NOT_INUSE" });
         var lamp = page.Locator("#devices [data-device='PJSIP/2001']");
         await Expect(lamp.Locator(".dot")).ToHaveCSSAsync("background-color", Green);
@@ -39,7 +41,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
     [Fact]
     public async Task Clicking_a_device_shows_each_nodes_view_of_it_and_follows_changes()
     {
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         await PutAsync(cluster.B, "/api/v1/devices/PJSIP/2002", new { state = "INUSE" });
         await PutAsync(cluster.A, "/api/v1/devices/PJSIP/2002", new { state = "RINGING" });
         var lamp = page.Locator("#devices [data-device='PJSIP/2002']");
@@ -72,7 +74,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
     [Fact]
     public async Task A_mailbox_lamp_lights_within_a_second_of_a_write_on_another_node()
     {
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         await PutAsync(cluster.B, "/api/v1/mailboxes/2001@default", new { @new = 0, old = 4, urgent = 0 });
         var lamp = page.Locator("#mailboxes [data-mailbox='2001@default']");
         await Expect(lamp).ToHaveAttributeAsync("data-mwi", "off");
@@ -98,7 +100,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
     [Fact]
     public async Task Presence_written_on_another_node_appears_with_its_state_and_message()
     {
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         await PutAsync(cluster.B, "/api/v1/presence/carol", new { state = "away", message = "lunch" });
         var tile = page.Locator("#presence [data-presence='carol']");
         await Expect(tile).ToHaveAttributeAsync("data-state", "away");
@@ -112,7 +114,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
     [Fact]
     public async Task The_board_lists_the_members_with_status_reachability_and_the_leader()
     {
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         var members = page.Locator("#members tbody tr");
         await Expect(members).ToHaveCountAsync(2);
         foreach (var node in new[] { "board-a", "board-b" })
@@ -129,7 +131,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
     [Fact]
     public async Task The_filter_and_the_state_chips_narrow_the_board()
     {
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         await PutAsync(cluster.B, "/api/v1/devices/SIP/filter-1", new { state = "BUSY" });
         await PutAsync(cluster.B, "/api/v1/devices/SIP/filter-2", new { state = "ONHOLD" });
         await Expect(page.Locator("#devices [data-device='SIP/filter-2']")).ToHaveCountAsync(1);
@@ -168,7 +170,7 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
         writes.AddRange(people.Select(p => PutAsync(cluster.A, $"/api/v1/presence/{p[0]}", new { state = p[1], message = p[2] })));
         await Task.WhenAll(writes);
 
-        var page = await cluster.OpenBoardAsync(cluster.A);
+        var page = await OpenBoardAsync();
         await Expect(page.Locator("#devices [data-device='PJSIP/1035']")).ToHaveCountAsync(1);
         await Expect(page.Locator("#presence [data-presence='frank']")).ToHaveCountAsync(1);
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(2);
@@ -183,5 +185,23 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
         {
             File.Copy(path, copy, overwrite: true);
         }
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Closes this test's pages, and with them their event streams.</summary>
+    public async Task DisposeAsync()
+    {
+        foreach (var page in _pages)
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    private async Task<IPage> OpenBoardAsync()
+    {
+        var page = await cluster.OpenBoardAsync(cluster.A);
+        _pages.Add(page);
+        return page;
     }
 }
