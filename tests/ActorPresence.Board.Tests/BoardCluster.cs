@@ -80,6 +80,9 @@ public static class Chromium
                 $"{ExecutablePath} is missing: install Debian's chromium (apt-get install chromium; .ci/run does this)");
         }
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        // Waits for set-up (a page loading, a write reaching the other node) get room on a busy
+        // machine; the one-second bounds under test are given explicitly.
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ExecutablePath, Headless = true });
         return (playwright, browser);

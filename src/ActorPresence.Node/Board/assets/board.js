@@ -114,6 +114,14 @@
       this.filter = '';
       this.state = '';
       this.dirty = true;
+      section.append($('#board-template').content.cloneNode(true));
+      const { title, noun, filter: hint, all } = section.dataset;
+      setText($('h2', section), title);
+      setText($('.empty', section), `No ${noun}.`);
+      $('.filter', section).placeholder = hint;
+      $('.filter', section).setAttribute('aria-label', `${hint} (${noun})`);
+      setText($('.state option', section), all);
+      $('.state', section).setAttribute('aria-label', `only ${noun} in this state`);
       this.grid = $('.grid', section);
       this.chips = new Map();
 
