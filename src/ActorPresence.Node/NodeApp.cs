@@ -3,6 +3,7 @@ using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Hosting;
 using ActorPresence.Node.Api;
+using ActorPresence.Node.Board;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
@@ -72,6 +73,7 @@ public static class NodeApp
         app.MapClusterEndpoints();
         app.MapEntityEndpoints();
         app.MapEventStream();
+        app.MapBoard();
         return app;
     }
 

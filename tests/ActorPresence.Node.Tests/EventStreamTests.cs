@@ -63,6 +63,27 @@ public sealed class EventStreamTests(ITestOutputHelper output) : TestKit(output:
     }
 
     [Fact]
+    public async Task A_client_of_more_entities_than_its_change_limit_gets_the_whole_current_state_and_then_changes()
+    {
+        await using var node = await TestNodeHost.StartAsync("sse4");
+        var api = node.App.Services.GetRequiredService<IActorPresence>();
+        var count = 3 * Api.EventStream.ClientBuffer;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, ct) => await api.SetDeviceStateAsync(new DeviceId($"PJSIP/{i}"), DeviceState.NotInUse, ct));
+
+        // The snapshot is three times the limit on unread changes; it is not a backlog and is sent whole.
+        await using var stream = await SseClient.ConnectAsync(node.BaseAddress, "/api/v1/events?device=*");
+        await AwaitAssertAsync(() => Assert.Equal(count, stream.Events.Count), Wait);
+        Assert.All(stream.Events, e => Assert.Equal("device", e.Event));
+        Assert.Equal(count, stream.Events.Select(e => e.Data.GetProperty("id").GetString()).Distinct().Count());
+
+        await api.SetDeviceStateAsync(new DeviceId("PJSIP/7"), DeviceState.Busy);
+        await AwaitAssertAsync(() => Assert.Equal(count + 1, stream.Events.Count), Wait);
+        Assert.False(stream.Events[^1].Data.GetProperty("initial").GetBoolean());
+        Assert.False(stream.Ended);
+    }
+
+    [Fact]
     public async Task A_stalled_client_is_disconnected_without_hurting_another_client()
     {
         await using var node = await TestNodeHost.StartAsync("sse3");

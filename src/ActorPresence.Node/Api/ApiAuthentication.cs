@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ActorPresence.Node.Board;
 using Microsoft.AspNetCore.Http;
 using static ActorPresence.Node.Api.Documents;
 
@@ -9,7 +10,8 @@ namespace ActorPresence.Node.Api;
 /// <summary>
 /// Bearer-token authentication of the HTTP API, when a token is configured. Writes and cluster
 /// administration always need it; reads (GET, the event stream) need it unless open-reads is on;
-/// the health endpoints never do. A missing or malformed header gets 401, a wrong token 403, each
+/// the health endpoints and the web board's static page never do (the page asks for the token and
+/// sends it with its own API calls). A missing or malformed header gets 401, a wrong token 403, each
 /// with <c>{"error": ...}</c>. Tokens are compared in constant time (over their SHA-256 hashes, so
 /// not even the length leaks).
 /// </summary>
@@ -21,7 +23,7 @@ public sealed class ApiAuthentication(RequestDelegate next, string token, bool o
     {
         var path = context.Request.Path;
         var isRead = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
-        if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || (isRead && openReads))
+        if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || (isRead && (openReads || BoardEndpoints.IsBoardPath(path))))
         {
             await next(context);
             return;

@@ -12,12 +12,13 @@ namespace ActorPresence.Node.Api;
 
 /// <summary>
 /// <c>GET /api/v1/events</c>: Server-Sent Events. The current state first, then every change. Each
-/// client has its own bounded buffer; a client that falls behind by more than that is sent an
-/// <c>overflow</c> event and disconnected, and nobody else notices.
+/// client has its own queue; a client that falls more than <see cref="ClientBuffer"/> changes behind
+/// is sent an <c>overflow</c> event and disconnected, and nobody else notices. The current state
+/// does not count against that limit (<see cref="ClientQueue"/>), however many entities there are.
 /// </summary>
 public static class EventStream
 {
-    /// <summary>Events buffered per client before it is disconnected.</summary>
+    /// <summary>Unread changes per client before it is disconnected.</summary>
     public const int ClientBuffer = 1000;
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
@@ -32,14 +33,16 @@ public static class EventStream
             using var overflowed = new CancellationTokenSource();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, overflowed.Token);
             var ct = linked.Token;
-            var merged = Channel.CreateBounded<StateEvent>(new BoundedChannelOptions(ClientBuffer) { FullMode = BoundedChannelFullMode.Wait });
+            var queue = new ClientQueue(ClientBuffer);
             var subscriptions = new List<IStateSubscription>();
             Exception? overflow = null;
             try
             {
                 foreach (var filter in filters)
                 {
-                    subscriptions.Add(await presence.SubscribeAsync(filter, ClientBuffer, aborted));
+                    // The subscriptions only feed the client's queue, which enforces the limit: their
+                    // own buffers must hold a whole snapshot of the current state.
+                    subscriptions.Add(await presence.SubscribeAsync(filter, int.MaxValue, aborted));
                 }
                 http.Response.StatusCode = StatusCodes.Status200OK;
                 http.Response.ContentType = "text/event-stream";
@@ -47,9 +50,9 @@ public static class EventStream
                 http.Response.Headers["X-Accel-Buffering"] = "no";
                 await http.Response.Body.FlushAsync(ct);
 
-                // Each subscription feeds the client's one buffer. An overflow anywhere cancels the
+                // Each subscription feeds the client's one queue. An overflow anywhere cancels the
                 // writer even while it is blocked on a client that stopped reading.
-                var pumps = Task.WhenAll(subscriptions.Select(s => PumpAsync(s.Events, merged.Writer, ct)));
+                var pumps = Task.WhenAll(subscriptions.Select(s => PumpAsync(s.Events, queue, ct)));
                 _ = pumps.ContinueWith(t =>
                 {
                     if (t.Exception?.InnerException is SubscriptionOverflowException e)
@@ -57,9 +60,9 @@ public static class EventStream
                         overflow = e;
                         overflowed.Cancel();
                     }
-                    merged.Writer.TryComplete();
+                    queue.Complete();
                 }, TaskScheduler.Default);
-                await WriteAsync(http, merged.Reader, ct);
+                await WriteAsync(http, queue.Reader, ct);
             }
             catch (OperationCanceledException) when (overflowed.IsCancellationRequested)
             {
@@ -115,11 +118,11 @@ public static class EventStream
         return filters.Count == 0 ? [SubscriptionFilter.Everything] : filters;
     }
 
-    private static async Task PumpAsync(ChannelReader<StateEvent> source, ChannelWriter<StateEvent> target, CancellationToken ct)
+    private static async Task PumpAsync(ChannelReader<StateEvent> source, ClientQueue target, CancellationToken ct)
     {
         await foreach (var e in source.ReadAllAsync(ct))
         {
-            if (!target.TryWrite(e))
+            if (!target.TryEnqueue(e))
             {
                 throw new SubscriptionOverflowException(ClientBuffer);
             }

@@ -1,0 +1,50 @@
+using System.Threading.Channels;
+using ActorPresence.Domain;
+
+namespace ActorPresence.Node.Api;
+
+/// <summary>
+/// The events waiting to be written to one event-stream client. Only changes count against the
+/// client's limit: the current state sent when it connects is a snapshot to read, not a backlog,
+/// so a client of 10,000 entities can connect although its limit is 1,000. Events leave in the
+/// order they came and the snapshot comes first, so the unread events are the snapshot's unread
+/// part followed by the unread changes.
+/// </summary>
+internal sealed class ClientQueue(int changeLimit)
+{
+    // Not SingleReader: that variant cannot count its unread items.
+    private readonly Channel<StateEvent> _channel = Channel.CreateUnbounded<StateEvent>();
+    private readonly Lock _gate = new();
+    private long _written;
+    private long _initialWritten;
+
+    public ChannelReader<StateEvent> Reader => _channel.Reader;
+
+    /// <summary>Queues <paramref name="e"/>, or returns false when the client already has <c>changeLimit</c> unread changes.</summary>
+    public bool TryEnqueue(StateEvent e)
+    {
+        lock (_gate)
+        {
+            if (!e.IsInitial && UnreadChanges() >= changeLimit)
+            {
+                return false;
+            }
+            _written++;
+            if (e.IsInitial)
+            {
+                _initialWritten++;
+            }
+            return _channel.Writer.TryWrite(e);
+        }
+    }
+
+    public void Complete() => _channel.Writer.TryComplete();
+
+    private long UnreadChanges()
+    {
+        long unread = _channel.Reader.Count;
+        var read = _written - unread;
+        var unreadInitial = Math.Max(0, _initialWritten - read);
+        return unread - unreadInitial;
+    }
+}
