@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the benchmark need, when they are missing:
+#   chromium           the web board's browser tests (Playwright drives /usr/bin/chromium; it never
+#                      downloads a browser of its own),
+#   redis-server       the benchmark's Redis baseline,
+#   fonts-dejavu-core  the benchmark's plots.
+# Needs root or sudo and Debian's package mirrors. Does nothing when everything is there.
+set -euo pipefail
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${need[*]}"
+if [ "$(id -u)" -eq 0 ]; then apt_get="apt-get"; else apt_get="sudo apt-get"; fi
+$apt_get update -qq
+DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq --no-install-recommends "${need[@]}"
