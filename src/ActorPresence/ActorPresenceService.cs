@@ -73,14 +73,9 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         {
             throw new ValidationException("bufferSize", $"must be at least 1 (got {bufferSize})");
         }
-        var channel = Channel.CreateBounded<StateEvent>(new BoundedChannelOptions(bufferSize)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(channel.Writer, bufferSize));
-        var subscription = new Subscription(channel.Reader, subscriber);
+        var queue = new SubscriptionQueue(bufferSize);
+        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(queue, bufferSize));
+        var subscription = new Subscription(queue.Reader, subscriber);
         try
         {
             foreach (var kind in filter.Kinds.Order())

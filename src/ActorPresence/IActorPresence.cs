@@ -41,8 +41,9 @@ public interface IActorPresence
     /// </summary>
     Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, CancellationToken cancellationToken = default);
 
-    /// <summary>As <see cref="SubscribeAsync(SubscriptionFilter, CancellationToken)"/>, with a buffer of
-    /// <paramref name="bufferSize"/> events instead of the configured <c>subscriber-buffer</c>.</summary>
+    /// <summary>As <see cref="SubscribeAsync(SubscriptionFilter, CancellationToken)"/>, with a limit of
+    /// <paramref name="bufferSize"/> unread changes instead of the configured <c>subscriber-buffer</c>.
+    /// The current state sent first does not count against it.</summary>
     Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, int bufferSize, CancellationToken cancellationToken = default);
 }
 

@@ -1,4 +1,5 @@
 using ActorPresence.Domain;
+using ActorPresence.Entities;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
@@ -44,6 +45,39 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : TestKit(output
             Assert.Equal(written, events.Skip(1).Select(e => e.Device.State));
             Assert.All(events, e => Assert.Equal("node1", e.Origin.Value));
         }
+    }
+
+    [Fact]
+    public async Task A_subscriber_of_more_entities_than_its_limit_gets_the_whole_current_state_and_is_cut_off_only_by_changes()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, Output!);
+        var api = cluster[0].Api;
+        for (var i = 0; i < 300; i++)
+        {
+            await api.SetMailboxAsync(new MailboxId($"limit{i}@default"), new MailboxCounts(1, 0, 0));
+        }
+
+        // A limit of 50 unread changes, and a current state of 300 mailboxes that nobody reads yet.
+        await using var subscription = await api.SubscribeAsync(SubscriptionFilter.WithPrefix(EntityKind.Mailbox, "limit"), 50);
+        await AwaitAssertAsync(() => Assert.Equal(300, subscription.Events.Count), Converge);
+
+        // 50 changes fit; the 51st ends the subscription.
+        for (var i = 0; i < 51; i++)
+        {
+            await api.SetMailboxAsync(new MailboxId($"limit{i}@default"), new MailboxCounts(2, 0, 0));
+        }
+        var events = new List<StateEvent>();
+        var overflow = await Assert.ThrowsAsync<SubscriptionOverflowException>(async () =>
+        {
+            await foreach (var e in subscription.Events.ReadAllAsync())
+            {
+                events.Add(e);
+            }
+        });
+        Assert.Equal(50, overflow.Capacity);
+        Assert.Equal(350, events.Count);
+        Assert.All(events.Take(300), e => Assert.True(e.IsInitial));
+        Assert.All(events.Skip(300), e => Assert.Equal(2, Assert.IsType<MailboxStateEvent>(e).Mailbox.Counts.New));
     }
 
     [Fact]

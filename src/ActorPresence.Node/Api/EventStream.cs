@@ -14,7 +14,7 @@ namespace ActorPresence.Node.Api;
 /// <c>GET /api/v1/events</c>: Server-Sent Events. The current state first, then every change. Each
 /// client has its own queue; a client that falls more than <see cref="ClientBuffer"/> changes behind
 /// is sent an <c>overflow</c> event and disconnected, and nobody else notices. The current state
-/// does not count against that limit (<see cref="ClientQueue"/>), however many entities there are.
+/// does not count against that limit (<see cref="SubscriptionQueue"/>), however many entities there are.
 /// </summary>
 public static class EventStream
 {
@@ -33,7 +33,7 @@ public static class EventStream
             using var overflowed = new CancellationTokenSource();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, overflowed.Token);
             var ct = linked.Token;
-            var queue = new ClientQueue(ClientBuffer);
+            var queue = new SubscriptionQueue(ClientBuffer);
             var subscriptions = new List<IStateSubscription>();
             Exception? overflow = null;
             try
@@ -118,7 +118,7 @@ public static class EventStream
         return filters.Count == 0 ? [SubscriptionFilter.Everything] : filters;
     }
 
-    private static async Task PumpAsync(ChannelReader<StateEvent> source, ClientQueue target, CancellationToken ct)
+    private static async Task PumpAsync(ChannelReader<StateEvent> source, SubscriptionQueue target, CancellationToken ct)
     {
         await foreach (var e in source.ReadAllAsync(ct))
         {

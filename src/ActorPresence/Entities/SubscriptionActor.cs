@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using Akka.Actor;
@@ -14,34 +13,35 @@ public sealed class SubscriptionOverflowException(int capacity)
 
 /// <summary>
 /// The actor side of one subscription: receives events from the entity actors and managers and
-/// hands them to a bounded channel. A reader that stops reading never slows the actors: when the
-/// channel is full the subscription ends with <see cref="SubscriptionOverflowException"/>.
+/// hands them to the subscriber's <see cref="SubscriptionQueue"/>. A reader that stops reading
+/// never slows the actors: when it has its limit of unread changes (the current state it was sent
+/// first does not count), the subscription ends with <see cref="SubscriptionOverflowException"/>.
 /// </summary>
 public sealed class SubscriptionActor : ReceiveActor
 {
-    private readonly ChannelWriter<StateEvent> _writer;
+    private readonly SubscriptionQueue _queue;
 
-    public SubscriptionActor(ChannelWriter<StateEvent> writer, int capacity)
+    public SubscriptionActor(SubscriptionQueue queue, int capacity)
     {
-        _writer = writer;
+        _queue = queue;
         Receive<StateEvent>(e =>
         {
-            if (!_writer.TryWrite(e))
+            if (!_queue.TryEnqueue(e))
             {
-                _writer.TryComplete(new SubscriptionOverflowException(capacity));
+                _queue.Complete(new SubscriptionOverflowException(capacity));
                 Context.Stop(Self);
             }
         });
     }
 
-    public static Props Props(ChannelWriter<StateEvent> writer, int capacity) =>
-        Akka.Actor.Props.Create(() => new SubscriptionActor(writer, capacity));
+    public static Props Props(SubscriptionQueue queue, int capacity) =>
+        Akka.Actor.Props.Create(() => new SubscriptionActor(queue, capacity));
 
     protected override void PreStart() => ActorPresenceMetrics.Get(Context.System).SubscriptionOpened();
 
     protected override void PostStop()
     {
         ActorPresenceMetrics.Get(Context.System).SubscriptionClosed();
-        _writer.TryComplete();
+        _queue.Complete();
     }
 }

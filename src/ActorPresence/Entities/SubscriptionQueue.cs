@@ -1,16 +1,16 @@
 using System.Threading.Channels;
 using ActorPresence.Domain;
 
-namespace ActorPresence.Node.Api;
+namespace ActorPresence.Entities;
 
 /// <summary>
-/// The events waiting to be written to one event-stream client. Only changes count against the
-/// client's limit: the current state sent when it connects is a snapshot to read, not a backlog,
-/// so a client of 10,000 entities can connect although its limit is 1,000. Events leave in the
+/// The events waiting for one subscriber (a library subscription, an event-stream client). Only
+/// changes count against its limit: the current state sent when it subscribes is a snapshot to
+/// read, not a backlog, so a subscriber of 10,000 entities can subscribe although its limit is 1,000. Events leave in the
 /// order they came and the snapshot comes first, so the unread events are the snapshot's unread
 /// part followed by the unread changes.
 /// </summary>
-internal sealed class ClientQueue(int changeLimit)
+public sealed class SubscriptionQueue(int changeLimit)
 {
     // Not SingleReader: that variant cannot count its unread items.
     private readonly Channel<StateEvent> _channel = Channel.CreateUnbounded<StateEvent>();
@@ -20,7 +20,7 @@ internal sealed class ClientQueue(int changeLimit)
 
     public ChannelReader<StateEvent> Reader => _channel.Reader;
 
-    /// <summary>Queues <paramref name="e"/>, or returns false when the client already has <c>changeLimit</c> unread changes.</summary>
+    /// <summary>Queues <paramref name="e"/>, or returns false when the subscriber already has <c>changeLimit</c> unread changes.</summary>
     public bool TryEnqueue(StateEvent e)
     {
         lock (_gate)
@@ -38,7 +38,8 @@ internal sealed class ClientQueue(int changeLimit)
         }
     }
 
-    public void Complete() => _channel.Writer.TryComplete();
+    /// <summary>No more events; the reader sees <paramref name="error"/> (if any) once it has read the rest.</summary>
+    public void Complete(Exception? error = null) => _channel.Writer.TryComplete(error);
 
     private long UnreadChanges()
     {
