@@ -38,7 +38,7 @@ public sealed class ActorPresenceRuntime : IExtension
         Devices = system.ActorOf(EntityManager.Props(DeviceModel.Instance, Settings, replicator, incarnation), DeviceModel.Instance.ManagerName);
         Mailboxes = system.ActorOf(EntityManager.Props(MailboxModel.Instance, Settings, replicator, incarnation), MailboxModel.Instance.ManagerName);
         Presence = system.ActorOf(EntityManager.Props(PresenceModel.Instance, Settings, replicator, incarnation), PresenceModel.Instance.ManagerName);
-        Membership = system.ActorOf(MembershipActor.Props([Devices, Mailboxes, Presence], Devices, Settings.Role), "ap-membership");
+        Membership = system.ActorOf(MembershipActor.Props([Devices, Mailboxes, Presence], Settings.Role), "ap-membership");
     }
 
     public ActorSystem System { get; }

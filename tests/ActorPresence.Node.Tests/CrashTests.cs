@@ -63,6 +63,16 @@ public sealed class CrashTests(ITestOutputHelper output) : ProcessTestKit(output
             await AwaitConvergedAsync([pbx1, pbx2], model, key => !writers[2].Owns(key));
             Output.WriteLine($"pbx3 removed by the survivors {removedAfter.TotalSeconds:F1} s after SIGKILL; survivors converged {killed.Elapsed.TotalSeconds:F1} s after it");
 
+            // A node that joins now gets the survivors' state, with no view of the dead incarnation.
+            var newcomer = NodeProcess.Start(launches[0] with { Name = "pbx4", DataDir = Path.Combine(work, "pbx4"), Port = NodeProcess.FreePort(), HttpPort = NodeProcess.FreePort() });
+            nodes.Add(newcomer);
+            await AwaitUpAsync([pbx1, pbx2, newcomer], ["pbx1", "pbx2", "pbx4"]);
+            await AwaitConvergedAsync([newcomer], model, key => !writers[2].Owns(key));
+            Assert.Equal(0, await newcomer.TerminateAsync(Wait));
+            nodes.Remove(newcomer);
+            newcomer.Dispose();
+            await AwaitUpAsync([pbx1, pbx2], ["pbx1", "pbx2"], onlyThese: true);
+
             // Restart under the same name and data directory: it rejoins, its acknowledged writes are
             // everywhere, and it takes writes again.
             pbx3.Dispose();

@@ -471,13 +471,41 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
 
     private void OnNodeRemoved(NodeRemoved m)
     {
+        var ids = AllIds().ToList();
+        var adopted = ids.Sum(id => AdoptFromRemoved(id, m.Node));
+        if (adopted > 0)
+        {
+            _log.Info("Node {0} (incarnation {1}) removed: wrote {2} of its {3} change(s) that had come only by the direct path", m.Node, m.Incarnation, adopted, _model.Kind);
+        }
         if (_model.Kind != EntityKind.Device)
         {
             return;
         }
         _removed.Add((m.Node, m.Incarnation));
-        var affected = AllIds().ToList().Count(id => WithdrawRemoved(id, m.Node, m.Incarnation));
+        var affected = ids.Count(id => WithdrawRemoved(id, m.Node, m.Incarnation));
         _log.Info("Node {0} (incarnation {1}) removed: withdrawing its views of {2} device(s)", m.Node, m.Incarnation, affected);
+    }
+
+    /// <summary>
+    /// Writes to the local replica what a removed node wrote that this node holds but its replica does
+    /// not. Changes received by the direct path are left to their writer's own replica to spread; a
+    /// writer that died before its delta went out leaves them only in the actors and overlays of the
+    /// nodes that got them, where a node joining later could never see them (a withdrawn view would
+    /// come back from an older copy, a mailbox count would be an older one). Returns how many.
+    /// </summary>
+    private int AdoptFromRemoved(string id, string node)
+    {
+        var replica = _snapshots[_keys.IndexOf(id)].Get(id);
+        var adopted = 0;
+        foreach (var entry in replica.Missing(Current(id)))
+        {
+            if (string.Equals(entry.Stamp.Node, node, StringComparison.Ordinal))
+            {
+                EnqueueWrite(id, entry, replyTo: null);
+                adopted++;
+            }
+        }
+        return adopted;
     }
 
     /// <summary>Writes tombstones for the live views a removed incarnation has in one device, through the

@@ -8,22 +8,21 @@ namespace ActorPresence.Membership;
 
 /// <summary>
 /// Follows cluster membership for the entity managers: tells them which telephony nodes are their
-/// peers on the direct path, and tells the device manager when an incarnation of a node has been
-/// removed (it left, or was downed), so that node's views are withdrawn everywhere.
+/// peers on the direct path, and tells them when an incarnation of a node has been removed (it
+/// left, or was downed): its device views are withdrawn everywhere, and what it sent only by the
+/// direct path is written to distributed data by the survivors.
 /// </summary>
 public sealed class MembershipActor : ReceiveActor
 {
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly IReadOnlyList<IActorRef> _managers;
-    private readonly IActorRef _devices;
     private readonly string _role;
     private readonly Dictionary<UniqueAddress, Member> _members = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public MembershipActor(IReadOnlyList<IActorRef> managers, IActorRef devices, string role)
+    public MembershipActor(IReadOnlyList<IActorRef> managers, string role)
     {
         _managers = managers;
-        _devices = devices;
         _role = role;
 
         Receive<ClusterEvent.MemberRemoved>(m =>
@@ -34,7 +33,10 @@ public sealed class MembershipActor : ReceiveActor
                 && NodeNameOf(m.Member) is { } name)
             {
                 _log.Info("Member {0} ({1}) removed after {2}", name, m.Member.UniqueAddress, m.PreviousStatus);
-                _devices.Tell(new NodeRemoved(name, m.Member.UniqueAddress.Uid));
+                foreach (var manager in _managers)
+                {
+                    manager.Tell(new NodeRemoved(name, m.Member.UniqueAddress.Uid));
+                }
             }
         });
         Receive<ClusterEvent.IMemberEvent>(m =>
@@ -44,8 +46,8 @@ public sealed class MembershipActor : ReceiveActor
         });
     }
 
-    public static Props Props(IReadOnlyList<IActorRef> managers, IActorRef devices, string role) =>
-        Akka.Actor.Props.Create(() => new MembershipActor(managers, devices, role));
+    public static Props Props(IReadOnlyList<IActorRef> managers, string role) =>
+        Akka.Actor.Props.Create(() => new MembershipActor(managers, role));
 
     /// <summary>The node name a member carries in its roles, or null for a member that is not ours.</summary>
     public static string? NodeNameOf(Member member) =>
