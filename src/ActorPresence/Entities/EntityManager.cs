@@ -542,20 +542,23 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
     /// that had not seen the removal; it is withdrawn again as soon as it shows up.</summary>
     private void WithdrawLateViewsOfRemoved(string id, Slot replica)
     {
-        foreach (var (node, incarnation) in _removed)
+        // One look per view in the slot (a handful), not per removed incarnation (which only grow).
+        foreach (var entry in replica.Entries)
         {
-            if (DeviceModel.RemovalTombstones(replica, node, incarnation).Any())
+            if (entry is not DeviceViewEntry { State: not null } view)
             {
-                WithdrawRemoved(id, node, incarnation);
+                continue;
             }
-        }
-        // A live view under this node's own name from an earlier incarnation: this node restarted,
-        // and a restarted node holds no view until its host sets one again. The survivors withdrew
-        // it when that incarnation was removed, yet such a view can still reach this node by gossip
-        // (seen in CrashTests after a SIGKILL); this node withdraws it with the same tombstone.
-        if (replica.Find(_self) is DeviceViewEntry { State: not null } own && own.Incarnation != _incarnation)
-        {
-            WithdrawRemoved(id, _self, own.Incarnation);
+            var node = view.Stamp.Node;
+            // A live view under this node's own name from an earlier incarnation: this node
+            // restarted, and a restarted node holds no view until its host sets one again. The
+            // survivors withdrew it when that incarnation was removed, yet such a view can still
+            // reach this node by gossip (seen in CrashTests after a SIGKILL).
+            var ownEarlier = string.Equals(node, _self, StringComparison.Ordinal) && view.Incarnation != _incarnation;
+            if (ownEarlier || _removed.Contains((node, view.Incarnation)))
+            {
+                WithdrawRemoved(id, node, view.Incarnation);
+            }
         }
     }
 
