@@ -22,6 +22,12 @@ public sealed class LoggerFactoryBridgeSetup(ILoggerFactory loggerFactory) : Akk
 /// source, that source under <c>Akka</c> (<c>Akka.Cluster</c>, <c>Akka.remoting</c>): names MEL
 /// filters by prefix. The event's state carries the message template, its properties, the full
 /// Akka log source (an actor's path, or the string source) and the thread, for structured formatters.
+/// <para>
+/// Why not Akka.Hosting's <c>AddLoggerFactory</c> (tried with 1.5.73): it logs every event under the
+/// one category <c>Akka.Actor.ActorSystem</c>, so an operator cannot filter remoting apart from the
+/// cluster or from our actors, and it prefixes each message with Akka's own
+/// <c>[INFO][time][thread][source]</c>, which repeats what the console formatter already prints.
+/// </para>
 /// </summary>
 public sealed class LoggerFactoryBridge : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
