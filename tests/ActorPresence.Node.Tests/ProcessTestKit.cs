@@ -11,7 +11,7 @@ public abstract class ProcessTestKit(ITestOutputHelper output) : TestKit(output:
 
     /// <summary>Waits until every node sees exactly <paramref name="expected"/> Up and reachable
     /// (and, with <paramref name="onlyThese"/>, no other member at all).</summary>
-    protected async Task AwaitUpAsync(IReadOnlyList<NodeProcess> nodes, IReadOnlyList<string> expected, bool onlyThese = false)
+    protected async Task AwaitUpAsync(IReadOnlyList<IClusterNode> nodes, IReadOnlyList<string> expected, bool onlyThese = false)
     {
         foreach (var node in nodes)
         {
@@ -27,7 +27,7 @@ public abstract class ProcessTestKit(ITestOutputHelper output) : TestKit(output:
     }
 
     /// <summary>Waits until every node's whole state agrees with the model (on the keys <paramref name="include"/> selects).</summary>
-    protected async Task AwaitConvergedAsync(IReadOnlyList<NodeProcess> nodes, StateModel model, Func<string, bool>? include = null)
+    protected async Task AwaitConvergedAsync(IReadOnlyList<IClusterNode> nodes, StateModel model, Func<string, bool>? include = null)
     {
         foreach (var node in nodes)
         {

@@ -31,11 +31,19 @@ public sealed record NodeLaunch(
     public Uri HttpAddress => new($"http://{HttpHostname}:{HttpPort}");
 }
 
+/// <summary>A running node as tests see it: its name and its HTTP API.</summary>
+public interface IClusterNode
+{
+    string Name { get; }
+
+    NodeClient Api { get; }
+}
+
 /// <summary>
 /// A node process (<c>dotnet ActorPresence.Node.dll</c>), its output kept for a failure report, its
 /// HTTP API at hand. Disposing kills it.
 /// </summary>
-public sealed class NodeProcess : IDisposable
+public sealed class NodeProcess : IClusterNode, IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
