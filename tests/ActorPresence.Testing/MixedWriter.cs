@@ -20,8 +20,6 @@ public sealed class MixedWriter(string prefix, string context, int keys, int see
     private readonly Random _random = new(seed);
     private readonly HashSet<string> _views = [];
 
-    public string Prefix => prefix;
-
     /// <summary>Whether a model key (see <see cref="StateModel.Differences"/>) is one of this writer's own mailboxes or presentities.</summary>
     public bool Owns(string key) =>
         key.StartsWith($"mailbox:{prefix}-", StringComparison.Ordinal) || key.StartsWith($"presence:{prefix}-", StringComparison.Ordinal);

@@ -61,8 +61,6 @@ public sealed class NodeProcess : IClusterNode, IDisposable
 
     public NodeClient Api { get; }
 
-    public int ProcessId => _process.Id;
-
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -138,15 +136,6 @@ public sealed class NodeProcess : IClusterNode, IDisposable
         lock (_log)
         {
             return string.Join('\n', _log.ToString().TrimEnd().Split('\n').TakeLast(lines));
-        }
-    }
-
-    /// <summary>Whether any line of the node's output so far contains <paramref name="text"/>.</summary>
-    public bool LogContains(string text)
-    {
-        lock (_log)
-        {
-            return _log.ToString().Contains(text, StringComparison.Ordinal);
         }
     }
 

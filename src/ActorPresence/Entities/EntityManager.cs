@@ -551,9 +551,9 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
             }
             var node = view.Stamp.Node;
             // A live view under this node's own name from an earlier incarnation: this node
-            // restarted, and a restarted node holds no view until its host sets one again. The
-            // survivors withdrew it when that incarnation was removed, yet such a view can still
-            // reach this node by gossip (seen in CrashTests after a SIGKILL).
+            // restarted, and a restarted node holds no view until its host sets one again. Seen in
+            // CrashTests when survivors stranded direct-path changes (now written on removal,
+            // AdoptFromRemoved); kept for a view gossiped by a node that never saw the removal.
             var ownEarlier = string.Equals(node, _self, StringComparison.Ordinal) && view.Incarnation != _incarnation;
             if (ownEarlier || _removed.Contains((node, view.Incarnation)))
             {
