@@ -7,6 +7,28 @@ public enum EntityKind
     Presence,
 }
 
+/// <summary>The one table of entity kinds and their names: in the API's documents and query
+/// parameters, in metric tags and in distributed-data key ids.</summary>
+public static class EntityKinds
+{
+    /// <summary>Every kind, in enum order.</summary>
+    public static IReadOnlyList<EntityKind> All { get; } = [EntityKind.Device, EntityKind.Mailbox, EntityKind.Presence];
+
+    private static readonly string[] Names = ["device", "mailbox", "presence"];
+
+    /// <summary>The kind's name: <c>device</c>, <c>mailbox</c> or <c>presence</c>.</summary>
+    public static string Name(this EntityKind kind) =>
+        (uint)kind < (uint)Names.Length ? Names[(int)kind] : throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+
+    /// <summary>The kind named <paramref name="name"/> (exact, lower case), if there is one.</summary>
+    public static bool TryParse(string? name, out EntityKind kind)
+    {
+        var i = Array.IndexOf(Names, name);
+        kind = i < 0 ? default : (EntityKind)i;
+        return i >= 0;
+    }
+}
+
 /// <summary>One node's view of a device.</summary>
 public sealed record DeviceView(NodeName Node, DeviceState State, DateTimeOffset UpdatedAt);
 

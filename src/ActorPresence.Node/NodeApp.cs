@@ -119,6 +119,10 @@ public static class NodeApp
                 (StatusCodes.Status400BadRequest, $"body: must be at most {RequestBody.MaxBytes} bytes"),
             BadHttpRequestException b => (StatusCodes.Status400BadRequest, $"bad request: {b.Message}"),
             SeedNodeException s => (StatusCodes.Status503ServiceUnavailable, s.Message),
+            // The write may or may not have been applied; the message says so.
+            WriteOutcomeUnknownException u => (StatusCodes.Status503ServiceUnavailable, u.Message),
+            WriteFailedException f => (StatusCodes.Status503ServiceUnavailable, f.Message),
+            PipelineUnavailableException p => (StatusCodes.Status503ServiceUnavailable, p.Message),
             AskTimeoutException or TaskCanceledException => (StatusCodes.Status503ServiceUnavailable, "the node did not answer in time"),
             _ => (StatusCodes.Status500InternalServerError, $"internal error: {error?.Message}"),
         };

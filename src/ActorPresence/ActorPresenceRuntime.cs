@@ -1,7 +1,6 @@
 using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
-using ActorPresence.Entities;
-using ActorPresence.Membership;
+using ActorPresence.Supervision;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -10,8 +9,8 @@ using Akka.DistributedData;
 namespace ActorPresence;
 
 /// <summary>
-/// The ActorPresence actors of one ActorSystem, started once (an Akka extension): the three entity
-/// managers and the membership actor. <see cref="Get"/> starts them on first use.
+/// The ActorPresence actors of one ActorSystem, started once (an Akka extension): a supervisor with
+/// the three entity managers and the membership actor under it. <see cref="Get"/> starts them on first use.
 /// </summary>
 public sealed class ActorPresenceRuntime : IExtension
 {
@@ -35,31 +34,39 @@ public sealed class ActorPresenceRuntime : IExtension
         ActorPresenceMetrics.Get(system);
         var replicator = DistributedData.Get(system).Replicator;
         long incarnation = cluster.SelfUniqueAddress.Uid;
-        Devices = system.ActorOf(EntityManager.Props(DeviceModel.Instance, Settings, replicator, incarnation), DeviceModel.Instance.ManagerName);
-        Mailboxes = system.ActorOf(EntityManager.Props(MailboxModel.Instance, Settings, replicator, incarnation), MailboxModel.Instance.ManagerName);
-        Presence = system.ActorOf(EntityManager.Props(PresenceModel.Instance, Settings, replicator, incarnation), PresenceModel.Instance.ManagerName);
-        Membership = system.ActorOf(MembershipActor.Props([Devices, Mailboxes, Presence], Settings.Role), "ap-membership");
+        Health = new PipelineHealth(Settings.Clock);
+        var refs = new TaskCompletionSource<ManagerRefs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Supervisor = system.ActorOf(ActorPresenceSupervisor.Props(Settings, replicator, incarnation, Health, refs), ActorPresenceSupervisor.Name);
+        // The supervisor creates the managers as it starts, on another thread, within moments; the
+        // references stay valid across restarts of the managers.
+        if (!refs.Task.Wait(StartTimeout))
+        {
+            throw new InvalidOperationException($"the ActorPresence supervisor did not start its managers within {StartTimeout.TotalSeconds} s");
+        }
+        Managers = refs.Task.Result;
     }
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     public ActorSystem System { get; }
 
     public ActorPresenceSettings Settings { get; }
 
-    public IActorRef Devices { get; }
+    /// <summary>The parent of the managers and the membership actor.</summary>
+    public IActorRef Supervisor { get; }
 
-    public IActorRef Mailboxes { get; }
+    public ManagerRefs Managers { get; }
 
-    public IActorRef Presence { get; }
+    /// <summary>Whether each kind's pipeline is up on this node.</summary>
+    public PipelineHealth Health { get; }
 
-    public IActorRef Membership { get; }
+    public IActorRef Devices => Managers.Devices;
 
-    public IActorRef ManagerFor(EntityKind kind) => kind switch
-    {
-        EntityKind.Device => Devices,
-        EntityKind.Mailbox => Mailboxes,
-        EntityKind.Presence => Presence,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    public IActorRef Mailboxes => Managers.Mailboxes;
+
+    public IActorRef Presence => Managers.Presence;
+
+    public IActorRef ManagerFor(EntityKind kind) => Managers.For(kind);
 
     public static ActorPresenceRuntime Get(ActorSystem system) => system.WithExtension<ActorPresenceRuntime, ActorPresenceRuntimeProvider>();
 }

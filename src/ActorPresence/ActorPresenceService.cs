@@ -1,8 +1,11 @@
 using System.Threading.Channels;
 using ActorPresence.Domain;
 using ActorPresence.Entities;
+using ActorPresence.Supervision;
 using Akka.Actor;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
+using static ActorPresence.Entities.Messages.SubscriptionMessages;
 
 namespace ActorPresence;
 
@@ -13,44 +16,48 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
 
     public NodeName NodeName => Settings.NodeName;
 
-    public Task<bool> SetDeviceStateAsync(DeviceId device, DeviceState state, CancellationToken cancellationToken = default)
+    public async Task<WriteResult<DeviceSnapshot>> SetDeviceStateAsync(DeviceId device, DeviceState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!DeviceStateNames.IsDefined(state))
         {
             throw new ValidationException("state", $"must be a defined device state (got {(int)state})");
         }
-        return WriteAsync(runtime.Devices, device.Value, new SetDeviceView(state), cancellationToken);
+        var ack = await WriteAsync(EntityKind.Device, device.Value, new SetDeviceView(state), cancellationToken);
+        return new(ack.Changed, DeviceOf(device, ack.State));
     }
 
-    public Task<bool> WithdrawDeviceStateAsync(DeviceId device, CancellationToken cancellationToken = default)
+    public async Task<WriteResult<DeviceSnapshot>> WithdrawDeviceStateAsync(DeviceId device, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return WriteAsync(runtime.Devices, device.Value, WithdrawDeviceView.Instance, cancellationToken);
+        var ack = await WriteAsync(EntityKind.Device, device.Value, WithdrawDeviceView.Instance, cancellationToken);
+        return new(ack.Changed, DeviceOf(device, ack.State));
     }
 
-    public Task<bool> SetMailboxAsync(MailboxId mailbox, MailboxCounts counts, CancellationToken cancellationToken = default)
+    public async Task<WriteResult<MailboxSnapshot>> SetMailboxAsync(MailboxId mailbox, MailboxCounts counts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mailbox);
         ArgumentNullException.ThrowIfNull(counts);
-        return WriteAsync(runtime.Mailboxes, mailbox.Value, new SetMailbox(counts), cancellationToken);
+        var ack = await WriteAsync(EntityKind.Mailbox, mailbox.Value, new SetMailbox(counts), cancellationToken);
+        return new(ack.Changed, ((MailboxStateEvent)ack.State!).Mailbox);
     }
 
-    public Task<bool> SetPresenceAsync(PresentityId presentity, Presence presence, CancellationToken cancellationToken = default)
+    public async Task<WriteResult<PresenceSnapshot>> SetPresenceAsync(PresentityId presentity, Presence presence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(presentity);
         ArgumentNullException.ThrowIfNull(presence);
-        return WriteAsync(runtime.Presence, presentity.Value, new SetPresence(presence), cancellationToken);
+        var ack = await WriteAsync(EntityKind.Presence, presentity.Value, new SetPresence(presence), cancellationToken);
+        return new(ack.Changed, ((PresenceStateEvent)ack.State!).Presence);
     }
 
     public async Task<DeviceSnapshot?> GetDeviceAsync(DeviceId device, CancellationToken cancellationToken = default) =>
-        (await GetAsync(runtime.Devices, device.Value, cancellationToken) as DeviceStateEvent)?.Device;
+        (await GetAsync(EntityKind.Device, device.Value, cancellationToken) as DeviceStateEvent)?.Device;
 
     public async Task<MailboxSnapshot?> GetMailboxAsync(MailboxId mailbox, CancellationToken cancellationToken = default) =>
-        (await GetAsync(runtime.Mailboxes, mailbox.Value, cancellationToken) as MailboxStateEvent)?.Mailbox;
+        (await GetAsync(EntityKind.Mailbox, mailbox.Value, cancellationToken) as MailboxStateEvent)?.Mailbox;
 
     public async Task<PresenceSnapshot?> GetPresenceAsync(PresentityId presentity, CancellationToken cancellationToken = default) =>
-        (await GetAsync(runtime.Presence, presentity.Value, cancellationToken) as PresenceStateEvent)?.Presence;
+        (await GetAsync(EntityKind.Presence, presentity.Value, cancellationToken) as PresenceStateEvent)?.Presence;
 
     public async Task<IReadOnlyList<string>> ListIdsAsync(EntityKind kind, string prefix = "", string? after = null, int limit = 100, CancellationToken cancellationToken = default)
     {
@@ -59,28 +66,38 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         {
             throw new ValidationException("limit", $"must be 1–10000 (got {limit})");
         }
-        var reply = await runtime.ManagerFor(kind).Ask<IdList>(new ListIds(prefix, after, limit), Settings.AskTimeout, cancellationToken);
+        var reply = await Manager(kind).Ask<IdList>(new ListIds(prefix, after, limit), Settings.AskTimeout, cancellationToken);
         return reply.Ids;
     }
 
     public Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, CancellationToken cancellationToken = default) =>
-        SubscribeAsync(filter, Settings.SubscriberBuffer, cancellationToken);
+        SubscribeAsync([filter], Settings.SubscriberBuffer, cancellationToken);
 
-    public async Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, int bufferSize, CancellationToken cancellationToken = default)
+    public Task<IStateSubscription> SubscribeAsync(SubscriptionFilter filter, int bufferSize, CancellationToken cancellationToken = default) =>
+        SubscribeAsync([filter], bufferSize, cancellationToken);
+
+    public async Task<IStateSubscription> SubscribeAsync(IReadOnlyCollection<SubscriptionFilter> filters, int bufferSize, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(filters);
+        if (filters.Count == 0 || filters.Any(f => f is null))
+        {
+            throw new ValidationException("filters", "must name at least one filter, and no null one");
+        }
         if (bufferSize < 1)
         {
             throw new ValidationException("bufferSize", $"must be at least 1 (got {bufferSize})");
         }
+        var registrations = filters
+            .SelectMany(f => f.Kinds.Order().Select(kind => new SubscriptionRegistration(kind, f, Manager(kind))))
+            .ToList();
         var queue = new SubscriptionQueue(bufferSize);
-        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(queue, bufferSize));
-        var subscription = new Subscription(queue.Reader, subscriber);
+        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(queue, bufferSize, registrations));
+        var subscription = new Subscription(queue, subscriber);
         try
         {
-            foreach (var kind in filter.Kinds.Order())
+            foreach (var registration in registrations)
             {
-                await runtime.ManagerFor(kind).Ask<Subscribed>(new Subscribe(filter, subscriber), Settings.AskTimeout, cancellationToken);
+                await registration.Manager.Ask<SubscriptionAdded>(new AddSubscription(registration.Filter, subscriber), Settings.AskTimeout, cancellationToken);
             }
         }
         catch
@@ -91,22 +108,44 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return subscription;
     }
 
-    private async Task<bool> WriteAsync(IActorRef manager, string id, WriteOp op, CancellationToken cancellationToken)
+    /// <summary>The kind's manager, unless this node's pipeline for it has stopped for good.</summary>
+    private IActorRef Manager(EntityKind kind)
     {
-        var ack = await manager.Ask<WriteAck>(new Write(id, op), Settings.WriteTimeout, cancellationToken);
-        return ack.Changed;
+        var status = runtime.Health[kind];
+        if (status.State == PipelineState.Stopped)
+        {
+            throw new PipelineUnavailableException($"this node no longer serves {kind.Name()} state: {status.Detail}");
+        }
+        return runtime.ManagerFor(kind);
     }
 
-    private async Task<StateEvent?> GetAsync(IActorRef manager, string id, CancellationToken cancellationToken) =>
-        (await manager.Ask<CurrentState>(new Get(id), Settings.AskTimeout, cancellationToken)).Event;
-
-    private sealed class Subscription(ChannelReader<StateEvent> events, IActorRef subscriber) : IStateSubscription
+    private async Task<WriteAck> WriteAsync(EntityKind kind, string id, WriteOp op, CancellationToken cancellationToken)
     {
-        public ChannelReader<StateEvent> Events { get; } = events;
+        try
+        {
+            return await Manager(kind).Ask<WriteAck>(new Write(id, op), Settings.WriteTimeout, cancellationToken);
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new WriteOutcomeUnknownException(kind, id, Settings.WriteTimeout, e);
+        }
+    }
+
+    private async Task<StateEvent?> GetAsync(EntityKind kind, string id, CancellationToken cancellationToken) =>
+        (await Manager(kind).Ask<CurrentState>(new GetEntity(id), Settings.AskTimeout, cancellationToken)).Event;
+
+    private static DeviceSnapshot DeviceOf(DeviceId id, StateEvent? state) =>
+        (state as DeviceStateEvent)?.Device ?? new DeviceSnapshot(id, DeviceState.Invalid, []);
+
+    private sealed class Subscription(SubscriptionQueue queue, IActorRef subscriber) : IStateSubscription
+    {
+        public ChannelReader<StateEvent> Events => queue.Reader;
+
+        public Task Ended => queue.Ended;
 
         public ValueTask DisposeAsync()
         {
-            // Stopping the actor completes the channel; managers and entity actors watch it and forget it.
+            // Stopping the actor completes the channel; managers watch it and forget it.
             subscriber.Tell(PoisonPill.Instance);
             return ValueTask.CompletedTask;
         }

@@ -1,4 +1,5 @@
 using ActorPresence.Domain;
+using ActorPresence.Replication;
 using Akka.Configuration;
 
 namespace ActorPresence;
@@ -134,10 +135,10 @@ public static class ActorPresenceConfig
         var durable = "";
         if (!string.IsNullOrWhiteSpace(durablePath))
         {
-            var keys = new List<string> { "ap-mailbox-*", "ap-presence-*" };
+            var keys = new List<string> { KeySpace.KeyIdPrefix(EntityKind.Mailbox) + "*", KeySpace.KeyIdPrefix(EntityKind.Presence) + "*" };
             if (merged.GetBoolean("actorpresence.durable.devices", false))
             {
-                keys.Add("ap-device-*");
+                keys.Add(KeySpace.KeyIdPrefix(EntityKind.Device) + "*");
             }
             durable = $"""
                 akka.cluster.distributed-data.durable.keys = [{string.Join(", ", keys.Select(Quote))}]

@@ -9,7 +9,8 @@ using Akka.Remote.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
 
 namespace ActorPresence.Benchmarks;
 

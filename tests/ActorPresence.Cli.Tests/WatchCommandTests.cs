@@ -85,14 +85,29 @@ public class WatchCommandTests
     }
 
     [Fact]
-    public async Task Watch_without_count_ends_with_0_when_the_stream_ends()
+    public async Task Watch_without_count_exits_3_when_the_node_closes_the_stream()
     {
         var node = new FakeNode().AnswerStream(EventStreams.Ended(EventStreams.ThreeEvents));
 
         var result = await Cli.RunAsync(node, "watch");
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, result.ExitCode);
         Assert.Equal(3, result.OutLines.Length);
+        Assert.Equal("error: node http://127.0.0.1:5080 ended the stream after 3 events\n", result.Err);
+    }
+
+    [Fact]
+    public async Task Watch_exits_1_with_the_reason_when_the_node_ends_it_with_an_error()
+    {
+        var body = EventStreams.ThreeEvents.Split("\n: keep-alive")[0]
+            + "\nevent: error\ndata: {\"error\": \"the device manager of this node stopped\"}\n\n";
+        var node = new FakeNode().AnswerStream(EventStreams.Ended(body));
+
+        var result = await Cli.RunAsync(node, "watch");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal([EventStreams.DeviceLine], result.OutLines);
+        Assert.Equal("error: the node ended this watch: the device manager of this node stopped\n", result.Err);
     }
 
     [Fact]

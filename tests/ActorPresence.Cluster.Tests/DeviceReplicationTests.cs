@@ -14,7 +14,10 @@ public sealed class DeviceReplicationTests(ITestOutputHelper output) : TestKit(o
         await using var cluster = await TestCluster.StartAsync(3, Output!);
         var lamp = new DeviceId("PJSIP/1000");
 
-        Assert.True(await cluster[0].Api.SetDeviceStateAsync(lamp, DeviceState.InUse));
+        var written = await cluster[0].Api.SetDeviceStateAsync(lamp, DeviceState.InUse);
+
+        Assert.True(written.Changed);
+        Assert.Equal(DeviceState.InUse, written.State.State);
 
         foreach (var node in cluster.Nodes)
         {
@@ -49,8 +52,8 @@ public sealed class DeviceReplicationTests(ITestOutputHelper output) : TestKit(o
             }, Converge);
         }
 
-        Assert.True(await cluster[0].Api.WithdrawDeviceStateAsync(lamp));
-        Assert.False(await cluster[0].Api.WithdrawDeviceStateAsync(lamp));
+        Assert.True((await cluster[0].Api.WithdrawDeviceStateAsync(lamp)).Changed);
+        Assert.False((await cluster[0].Api.WithdrawDeviceStateAsync(lamp)).Changed);
 
         foreach (var node in cluster.Nodes)
         {

@@ -4,7 +4,8 @@ using Akka.Actor;
 using Akka.DistributedData;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
 
 namespace ActorPresence.Cluster.Tests;
 

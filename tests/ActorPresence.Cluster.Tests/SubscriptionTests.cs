@@ -3,7 +3,8 @@ using ActorPresence.Entities;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
 
 namespace ActorPresence.Cluster.Tests;
 

@@ -40,7 +40,7 @@ public class RoundTripBenchmarks
 
     /// <summary>Alternates two states, so every write is a change that reaches distributed data.</summary>
     [Benchmark]
-    public Task<bool> SetDeviceState()
+    public Task<WriteResult<DeviceSnapshot>> SetDeviceState()
     {
         _flip = !_flip;
         return _api.SetDeviceStateAsync(_device, _flip ? DeviceState.InUse : DeviceState.NotInUse);

@@ -2,7 +2,8 @@ using ActorPresence.Domain;
 using ActorPresence.Entities;
 using ActorPresence.Replication;
 using BenchmarkDotNet.Attributes;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
 
 namespace ActorPresence.MicroBenchmarks;
 

@@ -5,7 +5,8 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
 
 namespace ActorPresence.Node.Tests;
 

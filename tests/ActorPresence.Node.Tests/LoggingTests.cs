@@ -33,11 +33,11 @@ public sealed class LoggingTests(ITestOutputHelper output) : TestKit(output: out
         }, Wait);
         // Our own actors log under their class, with the actor's path as the source.
         await AwaitAssertAsync(() => Assert.Contains(captured.Entries, e =>
-            e.Category == "ActorPresence.Entities.EntityManager"
+            e.Category == "ActorPresence.Replication.Outbox"
             && e.Level == LogLevel.Information
             && e.Message.Contains("peer(s) for the direct path", StringComparison.Ordinal)
             && e.State.GetValueOrDefault("AkkaLogSource") is string source
-            && source.EndsWith("/user/ap-devices", StringComparison.Ordinal)), Wait);
+            && source.EndsWith("/user/actorpresence/devices/outbox", StringComparison.Ordinal)), Wait);
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 using ActorPresence.Domain;
 using ActorPresence.Entities;
 using ActorPresence.Replication;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityQueries;
 using static ActorPresence.Tests.Samples;
 
 namespace ActorPresence.Tests;

@@ -14,6 +14,9 @@ internal static class WatchCommand
 {
     private const string Overflow = "overflow";
 
+    /// <summary>The node's last event when it can no longer feed the stream.</summary>
+    private const string Error = "error";
+
     public static Command Create(VerbRunner runner)
     {
         var device = FilterOption("--device", "devices", "PJSIP/1000", "PJSIP/*");
@@ -51,9 +54,10 @@ internal static class WatchCommand
             await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
             {
                 var data = ParseData(item.Data);
-                if (item.EventType == Overflow)
+                if (item.EventType is Overflow or Error)
                 {
-                    throw new NodeErrorException(0, $"the node dropped this watch: {(data is { } d ? d.Text("error") : item.Data)}");
+                    var why = data is { } d ? d.Text("error") : item.Data;
+                    throw new NodeErrorException(0, item.EventType == Overflow ? $"the node dropped this watch: {why}" : $"the node ended this watch: {why}");
                 }
                 await context.Out.WriteLineAsync(context.Json ? JsonLine(data, item.Data) : HumanLine(item.EventType, data, item.Data));
                 await context.Out.FlushAsync(ct);
@@ -71,11 +75,10 @@ internal static class WatchCommand
         {
             throw context.Node.Unreachable(e);
         }
-        if (stopAfter is { } wanted && seen < wanted)
-        {
-            throw new NodeUnreachableException($"node {context.Node.BaseUrl} ended the stream after {Documents.Count(seen, "event")} of {wanted}");
-        }
-        return ExitCodes.Success;
+        // A stream only ends when its source is gone (the node stopped): that is an error, not an end.
+        throw new NodeUnreachableException(stopAfter is { } wanted
+            ? $"node {context.Node.BaseUrl} ended the stream after {Documents.Count(seen, "event")} of {wanted}"
+            : $"node {context.Node.BaseUrl} ended the stream after {Documents.Count(seen, "event")}");
     }
 
     private static Option<string> FilterOption(string name, string what, string exact, string prefix) => new(name)

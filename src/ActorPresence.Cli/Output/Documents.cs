@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ActorPresence.Domain;
 
 namespace ActorPresence.Cli.Output;
 
@@ -121,15 +122,15 @@ internal static class Documents
         var value = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("value", out var v) ? v : default;
         var line = new StringBuilder();
         line.Append(kind).Append(' ').Append(data.Text("id")).Append(' ');
-        switch (kind)
+        switch (EntityKinds.TryParse(kind, out var parsed) ? parsed : (EntityKind?)null)
         {
-            case "device":
+            case EntityKind.Device:
                 line.Append(value.Text("state")).Append(" [").Append(Views(value, "no views")).Append(']');
                 break;
-            case "mailbox":
+            case EntityKind.Mailbox:
                 line.Append($"new={value.Text("new")} old={value.Text("old")} urgent={value.Text("urgent")}");
                 break;
-            case "presence":
+            case EntityKind.Presence:
                 line.Append(value.Text("state"));
                 if (value.Text("subtype") is { Length: > 0 } subtype)
                 {

@@ -44,16 +44,8 @@ public static class Documents
     public static PresenceDoc Of(PresenceSnapshot p) =>
         new(p.Id.Value, p.Presence.State.ToName(), p.Presence.Subtype, p.Presence.Message, p.WrittenBy.Value, p.WrittenAt);
 
-    public static string KindName(EntityKind kind) => kind switch
-    {
-        EntityKind.Device => "device",
-        EntityKind.Mailbox => "mailbox",
-        EntityKind.Presence => "presence",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
-
     public static EventDoc Of(StateEvent e) => new(
-        KindName(e.Kind),
+        e.Kind.Name(),
         e.Id,
         e.Origin.Value,
         e.IsInitial,

@@ -24,19 +24,14 @@ public static class EntityEndpoints
             var id = new DeviceId(RawId(http, "/api/v1/devices/"));
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var state = DeviceStateNames.Parse(body.RequiredString("state"));
-            await presence.SetDeviceStateAsync(id, state, ct);
-            return Results.Ok(Of((await presence.GetDeviceAsync(id, ct))!));
+            return Results.Ok(Of((await presence.SetDeviceStateAsync(id, state, ct)).State));
         });
         api.MapDelete("/devices/{**device}", async (HttpContext http, CancellationToken ct) =>
         {
             var presence = Require(http);
             var id = new DeviceId(RawId(http, "/api/v1/devices/"));
-            if (!await presence.WithdrawDeviceStateAsync(id, ct))
-            {
-                return NotFound($"device: {presence.NodeName} has no view of {id}");
-            }
-            var device = await presence.GetDeviceAsync(id, ct) ?? new DeviceSnapshot(id, DeviceState.Invalid, []);
-            return Results.Ok(Of(device));
+            var withdrawn = await presence.WithdrawDeviceStateAsync(id, ct);
+            return withdrawn.Changed ? Results.Ok(Of(withdrawn.State)) : NotFound($"device: {presence.NodeName} has no view of {id}");
         });
         api.MapGet("/devices/{**device}", async (HttpContext http, CancellationToken ct) =>
         {
@@ -53,8 +48,7 @@ public static class EntityEndpoints
             var id = new MailboxId(RawId(http, "/api/v1/mailboxes/"));
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var counts = new MailboxCounts(body.RequiredCount("new"), body.RequiredCount("old"), body.RequiredCount("urgent"));
-            await presence.SetMailboxAsync(id, counts, ct);
-            return Results.Ok(Of((await presence.GetMailboxAsync(id, ct))!));
+            return Results.Ok(Of((await presence.SetMailboxAsync(id, counts, ct)).State));
         });
         api.MapGet("/mailboxes/{**mailbox}", async (HttpContext http, CancellationToken ct) =>
         {
@@ -74,8 +68,7 @@ public static class EntityEndpoints
                 PresenceStateNames.Parse(body.RequiredString("state")),
                 body.OptionalString("subtype"),
                 body.OptionalString("message"));
-            await presence.SetPresenceAsync(id, value, ct);
-            return Results.Ok(Of((await presence.GetPresenceAsync(id, ct))!));
+            return Results.Ok(Of((await presence.SetPresenceAsync(id, value, ct)).State));
         });
         api.MapGet("/presence/{**id}", async (HttpContext http, CancellationToken ct) =>
         {

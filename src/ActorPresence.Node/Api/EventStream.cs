@@ -12,14 +12,22 @@ namespace ActorPresence.Node.Api;
 
 /// <summary>
 /// <c>GET /api/v1/events</c>: Server-Sent Events. The current state first, then every change. Each
-/// client has its own queue; a client that falls more than <see cref="ClientBuffer"/> changes behind
-/// is sent an <c>overflow</c> event and disconnected, and nobody else notices. The current state
-/// does not count against that limit (<see cref="SubscriptionQueue"/>), however many entities there are.
+/// client is one library subscription, whose queue the response is written from; a client that
+/// falls more than <see cref="ClientBuffer"/> changes behind is sent an <c>overflow</c> event and
+/// disconnected, and nobody else notices. The current state does not count against that limit
+/// (<see cref="SubscriptionQueue"/>), however many entities there are. If the node can no longer
+/// feed the stream, it ends with an <c>error</c> event that says why.
 /// </summary>
 public static class EventStream
 {
     /// <summary>Unread changes per client before it is disconnected.</summary>
     public const int ClientBuffer = 1000;
+
+    /// <summary>The event that ends a stream whose client fell behind.</summary>
+    public const string Overflow = "overflow";
+
+    /// <summary>The event that ends a stream whose source is gone (this node's pipeline stopped).</summary>
+    public const string Error = "error";
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
@@ -30,67 +38,69 @@ public static class EventStream
             var presence = EntityEndpoints.Require(http);
             var filters = ParseFilters(http.Request.Query);
             var aborted = http.RequestAborted;
-            using var overflowed = new CancellationTokenSource();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, overflowed.Token);
-            var ct = linked.Token;
-            var queue = new SubscriptionQueue(ClientBuffer);
-            var subscriptions = new List<IStateSubscription>();
-            Exception? overflow = null;
+            // One subscription for all the filters: its queue is the client's queue, with the client's limit.
+            await using var subscription = await presence.SubscribeAsync(filters, ClientBuffer, aborted);
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            http.Response.Headers["X-Accel-Buffering"] = "no";
+            // A client that fell behind may have stopped reading: its writer is stopped at once
+            // rather than when its unread events would have been written.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            _ = subscription.Ended.ContinueWith(ended => StopOnOverflow(ended, stop), TaskScheduler.Default);
             try
             {
-                foreach (var filter in filters)
-                {
-                    // The subscriptions only feed the client's queue, which enforces the limit: their
-                    // own buffers must hold a whole snapshot of the current state.
-                    subscriptions.Add(await presence.SubscribeAsync(filter, int.MaxValue, aborted));
-                }
-                http.Response.StatusCode = StatusCodes.Status200OK;
-                http.Response.ContentType = "text/event-stream";
-                http.Response.Headers.CacheControl = "no-cache";
-                http.Response.Headers["X-Accel-Buffering"] = "no";
-                await http.Response.Body.FlushAsync(ct);
-
-                // Each subscription feeds the client's one queue. An overflow anywhere cancels the
-                // writer even while it is blocked on a client that stopped reading.
-                var pumps = Task.WhenAll(subscriptions.Select(s => PumpAsync(s.Events, queue, ct)));
-                _ = pumps.ContinueWith(t =>
-                {
-                    if (t.Exception?.InnerException is SubscriptionOverflowException e)
-                    {
-                        overflow = e;
-                        overflowed.Cancel();
-                    }
-                    queue.Complete();
-                }, TaskScheduler.Default);
-                await WriteAsync(http, queue.Reader, ct);
+                await http.Response.Body.FlushAsync(stop.Token);
+                await WriteAsync(http, subscription.Events, stop.Token);
             }
-            catch (OperationCanceledException) when (overflowed.IsCancellationRequested)
+            catch (Exception e) when (OverflowOf(e, subscription) is { } overflow)
             {
                 logs.CreateLogger("ActorPresence.Node.Events").LogWarning(
-                    "Event stream client {Client} disconnected: {Reason}", http.Connection.RemoteIpAddress, overflow?.Message);
-                await TryWriteOverflowAsync(http, overflow?.Message ?? "fell behind");
+                    "Event stream client {Client} disconnected: {Reason}", http.Connection.RemoteIpAddress, overflow.Message);
+                await TryWriteEndAsync(http, Overflow, overflow.Message);
                 http.Abort();
+            }
+            catch (SubscriptionSourceLostException e)
+            {
+                logs.CreateLogger("ActorPresence.Node.Events").LogError(
+                    "Event stream to {Client} ended: {Reason}", http.Connection.RemoteIpAddress, e.Message);
+                await TryWriteEndAsync(http, Error, e.Message);
             }
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
                 // The client went away.
             }
-            finally
-            {
-                foreach (var subscription in subscriptions)
-                {
-                    await subscription.DisposeAsync();
-                }
-            }
         });
+    }
+
+    /// <summary>The overflow that ended the stream: read from the queue, or why the writer was stopped.</summary>
+    private static SubscriptionOverflowException? OverflowOf(Exception e, IStateSubscription subscription) =>
+        e as SubscriptionOverflowException
+        ?? (e is OperationCanceledException ? subscription.Ended.Exception?.InnerException as SubscriptionOverflowException : null);
+
+    private static void StopOnOverflow(Task ended, CancellationTokenSource stop)
+    {
+        if (ended.Exception?.InnerException is not SubscriptionOverflowException)
+        {
+            return;
+        }
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request already ended.
+        }
     }
 
     /// <summary>The filters of the contract: none means everything; each parameter is an exact id, a prefix ending in <c>*</c>, or <c>*</c>.</summary>
     internal static IReadOnlyList<SubscriptionFilter> ParseFilters(IQueryCollection query)
     {
         var filters = new List<SubscriptionFilter>();
-        foreach (var (name, kind) in new[] { ("device", EntityKind.Device), ("mailbox", EntityKind.Mailbox), ("presence", EntityKind.Presence) })
+        foreach (var kind in EntityKinds.All)
         {
+            var name = kind.Name();
             if (!query.TryGetValue(name, out var values))
             {
                 continue;
@@ -116,17 +126,6 @@ public static class EventStream
             }
         }
         return filters.Count == 0 ? [SubscriptionFilter.Everything] : filters;
-    }
-
-    private static async Task PumpAsync(ChannelReader<StateEvent> source, SubscriptionQueue target, CancellationToken ct)
-    {
-        await foreach (var e in source.ReadAllAsync(ct))
-        {
-            if (!target.TryEnqueue(e))
-            {
-                throw new SubscriptionOverflowException(ClientBuffer);
-            }
-        }
     }
 
     private static async Task WriteAsync(HttpContext http, ChannelReader<StateEvent> events, CancellationToken ct)
@@ -165,12 +164,14 @@ public static class EventStream
         return Encoding.UTF8.GetBytes($"event: {doc.Kind}\ndata: {JsonSerializer.Serialize(doc, Json)}\n\n");
     }
 
-    private static async Task TryWriteOverflowAsync(HttpContext http, string reason)
+    /// <summary>The last event of a stream that the node ends: <c>overflow</c> (the client fell
+    /// behind) or <c>error</c> (the stream's source is gone), with <c>{"error": reason}</c>.</summary>
+    private static async Task TryWriteEndAsync(HttpContext http, string eventName, string reason)
     {
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            var text = $"event: overflow\ndata: {JsonSerializer.Serialize(new ErrorDoc(reason), Json)}\n\n";
+            var text = $"event: {eventName}\ndata: {JsonSerializer.Serialize(new ErrorDoc(reason), Json)}\n\n";
             await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cts.Token);
             await http.Response.Body.FlushAsync(cts.Token);
         }

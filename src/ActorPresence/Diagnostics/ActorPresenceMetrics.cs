@@ -101,15 +101,7 @@ public sealed class ActorPresenceMetrics : IExtension
     /// <summary>What a manager holds, published by the manager itself (see <see cref="ManagerSnapshot"/>).</summary>
     internal void Publish(EntityKind kind, ManagerSnapshot snapshot) => Volatile.Write(ref _managers[(int)kind], snapshot);
 
-    private static KeyValuePair<string, object?> KindTag(EntityKind kind) => new("kind", KindName(kind));
-
-    internal static string KindName(EntityKind kind) => kind switch
-    {
-        EntityKind.Device => "device",
-        EntityKind.Mailbox => "mailbox",
-        EntityKind.Presence => "presence",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    private static KeyValuePair<string, object?> KindTag(EntityKind kind) => new("kind", kind.Name());
 
     private static IEnumerable<Measurement<int>> Observe(Func<ActorPresenceMetrics, IEnumerable<Measurement<int>>> observe) =>
         Nodes.Keys.SelectMany(observe);

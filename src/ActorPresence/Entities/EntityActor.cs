@@ -1,106 +1,126 @@
+using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
+using ActorPresence.Entities.Messages;
 using ActorPresence.Replication;
 using Akka.Actor;
-using Akka.Event;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
+using static ActorPresence.Entities.Messages.EntityHandshake;
+using static ActorPresence.Entities.Messages.EntityQueries;
+using static ActorPresence.Entities.Messages.SubscriptionMessages;
 
 namespace ActorPresence.Entities;
 
+/// <summary>What every entity actor of one kind on one node shares (one object, not a copy per actor).</summary>
+/// <param name="Outbox">Where local changes go: the direct path and the local replica.</param>
+internal sealed record EntityShared(EntityModel Model, string NodeName, long Incarnation, TimeProvider Clock, IActorRef Outbox, ActorPresenceMetrics Metrics);
+
 /// <summary>
 /// Owns one device, mailbox or presentity on this node: its entries (every node's view, for a
-/// device), its subscribers, and the merge of changes from every path. Whatever the source (a local
-/// write, the direct path, distributed data) an entry is accepted only if it is newer than what the
-/// actor holds for its slot, so each change reaches subscribers once and in stamp order. Created on
-/// demand by its <see cref="EntityManager"/>; asks to be stopped when idle with no subscribers and,
-/// for a device, no view of this node's own.
+/// device) and the merge of changes from every path. Whatever the source (a local write, the direct
+/// path, distributed data) an entry is accepted only if it is newer than what the actor holds for
+/// its slot, so each change reaches subscribers once and in stamp order. It sends each change itself
+/// to the subscribers its manager gave it and, for a local write, to the outbox, which writes it to
+/// the replica, sends it to the other nodes and acknowledges the writer with the resulting state.
+/// Created on demand by its <see cref="EntityManager"/>; stops when the manager finds it idle and it
+/// has no subscribers and, for a device, no view of this node's own.
 /// </summary>
-public sealed class EntityActor : ReceiveActor
+public sealed class EntityActor : UntypedActor
 {
     private readonly string _id;
-    private readonly EntityModel _model;
-    private readonly string _self;
-    private readonly long _incarnation;
-    private readonly TimeProvider _clock;
-    private readonly HashSet<IActorRef> _subscribers = [];
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly EntityShared _shared;
     private Slot _slot;
-    private bool _passivationRequested;
+    // Usually none or one: a list is smaller than a set.
+    private List<IActorRef>? _subscribers;
 
-    public EntityActor(string id, EntityModel model, Slot initial, string self, long incarnation, TimeSpan passivateAfter, TimeProvider clock)
+    internal EntityActor(string id, EntityShared shared, Slot initial, List<IActorRef>? subscribers)
     {
         _id = id;
-        _model = model;
+        _shared = shared;
         _slot = initial;
-        _self = self;
-        _incarnation = incarnation;
-        _clock = clock;
-        Context.SetReceiveTimeout(passivateAfter);
-
-        Receive<Write>(OnWrite);
-        Receive<ApplyEntries>(m =>
-        {
-            foreach (var entry in m.Entries)
-            {
-                Apply(entry, m.Source, replyTo: null);
-            }
-        });
-        Receive<Get>(_ => Sender.Tell(new CurrentState(_model.ToEvent(_id, _slot, _self, initial: true))));
-        Receive<SubscribeEntity>(m =>
-        {
-            if (_subscribers.Add(m.Subscriber))
-            {
-                Context.Watch(m.Subscriber);
-                if (_model.ToEvent(_id, _slot, _self, initial: true) is { } initialState)
-                {
-                    m.Subscriber.Tell(initialState);
-                }
-            }
-            Sender.Tell(Subscribed.Instance);
-        });
-        Receive<Unsubscribe>(m => RemoveSubscriber(m.Subscriber));
-        Receive<Terminated>(t => RemoveSubscriber(t.ActorRef));
-        Receive<RemoveIncarnation>(m =>
-        {
-            foreach (var tombstone in DeviceModel.RemovalTombstones(_slot, m.Node, m.Incarnation).ToList())
-            {
-                Apply(tombstone, Source.Local, replyTo: null);
-            }
-        });
-        Receive<ReceiveTimeout>(_ =>
-        {
-            if (IsIdle && !_passivationRequested)
-            {
-                _passivationRequested = true;
-                Context.Parent.Tell(new RequestPassivation(_id));
-            }
-        });
-        Receive<StopIfIdle>(_ =>
-        {
-            _passivationRequested = false;
-            if (IsIdle)
-            {
-                Context.Parent.Tell(new Stopped(_id, _slot));
-                Context.Stop(Self);
-            }
-            else
-            {
-                Context.Parent.Tell(new StayAlive(_id));
-            }
-        });
+        _subscribers = subscribers is { Count: > 0 } ? subscribers : null;
     }
 
-    public static Props Props(string id, EntityModel model, Slot initial, string self, long incarnation, TimeSpan passivateAfter, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new EntityActor(id, model, initial, self, incarnation, passivateAfter, clock));
+    /// <summary>Props that construct the actor directly: no expression compiled, no reflection per entity.</summary>
+    internal static Props Props(string id, EntityShared shared, Slot initial, List<IActorRef>? subscribers) =>
+        Akka.Actor.Props.CreateBy(new Producer(id, shared, initial, subscribers));
 
-    private bool IsIdle => _subscribers.Count == 0 && !_model.HasLocalView(_slot, _self);
+    private EntityModel Model => _shared.Model;
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Write write:
+                OnWrite(write);
+                break;
+            case ApplyEntries apply:
+                foreach (var entry in apply.Entries)
+                {
+                    Apply(entry, apply.Source, replyTo: null);
+                }
+                break;
+            case GetEntity:
+                Sender.Tell(new CurrentState(State()));
+                break;
+            case AddSubscriber add:
+                _subscribers ??= [];
+                if (!_subscribers.Contains(add.Subscriber))
+                {
+                    _subscribers.Add(add.Subscriber);
+                    if (State() is { } initial)
+                    {
+                        add.Subscriber.Tell(initial);
+                    }
+                }
+                add.ReplyTo?.Tell(SubscriptionAdded.Instance);
+                break;
+            case RemoveSubscriber remove:
+                if (_subscribers is not null && _subscribers.Remove(remove.Subscriber) && _subscribers.Count == 0)
+                {
+                    _subscribers = null;
+                }
+                break;
+            case RemoveIncarnation remove:
+                WithdrawViewsOf(remove.Node, remove.Incarnation);
+                break;
+            case WriterRemoved removed:
+                // What the removed node wrote and this actor holds goes to the replica: it may have
+                // come only by the direct path, and its writer can no longer spread it.
+                foreach (var entry in _slot.Entries)
+                {
+                    if (string.Equals(entry.Stamp.Node, removed.Node, StringComparison.Ordinal))
+                    {
+                        _shared.Outbox.Tell(new LocalChange(_id, entry, null, null, ReplicaOnly: true));
+                    }
+                }
+                WithdrawViewsOf(removed.Node, removed.Incarnation);
+                break;
+            case StopIfIdle:
+                if (_subscribers is null && !Model.HasLocalView(_slot, _shared.NodeName))
+                {
+                    Context.Parent.Tell(new Passivated(_id, _slot));
+                    Context.Stop(Self);
+                }
+                else
+                {
+                    Context.Parent.Tell(new StayAlive(_id, Pinned: _subscribers is null));
+                }
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private StateEvent? State() => Model.ToEvent(_id, _slot, _shared.NodeName, initial: true);
 
     private void OnWrite(Write write)
     {
         Entry? entry;
         try
         {
-            var stamp = Stamp.Next(_clock.GetUtcNow(), _slot.MaxStamp, _self);
-            entry = _model.CreateEntry(write.Op, _slot, stamp, _incarnation);
+            var stamp = Stamp.Next(_shared.Clock.GetUtcNow(), _slot.MaxStamp, _shared.NodeName);
+            entry = Model.CreateEntry(write.Op, _slot, stamp, _shared.Incarnation);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -109,37 +129,67 @@ public sealed class EntityActor : ReceiveActor
         }
         if (entry is null)
         {
-            Sender.Tell(new WriteAck(false));
+            Unchanged(Sender);
             return;
         }
-        Apply(entry, Source.Local, Sender);
+        Apply(entry, ChangeSource.Local, Sender);
     }
 
-    private void Apply(Entry entry, Source source, IActorRef? replyTo)
+    /// <summary>A write that changed nothing is answered once the replica holds what it asked for (the
+    /// write that set it may still be on its way).</summary>
+    private void Unchanged(IActorRef replyTo) =>
+        _shared.Outbox.Tell(new LocalChange(_id, null, replyTo, new WriteAck(false, State()), ReplicaOnly: false));
+
+    private void Apply(Entry entry, ChangeSource source, IActorRef? replyTo)
     {
         var (slot, accepted) = _slot.With(entry);
         if (!accepted)
         {
-            replyTo?.Tell(new WriteAck(false));
+            if (replyTo is not null)
+            {
+                Unchanged(replyTo);
+            }
             return;
         }
         _slot = slot;
-        var change = _model.ToEvent(_id, slot, entry.Stamp.Node, initial: false)!;
-        foreach (var subscriber in _subscribers)
+        // Rendered only when someone reads it.
+        var change = _subscribers is not null || replyTo is not null ? Model.ToEvent(_id, slot, entry.Stamp.Node, initial: false) : null;
+        if (_subscribers is not null)
         {
-            subscriber.Tell(change);
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Tell(change);
+            }
         }
-        // The manager fans the change out to prefix subscribers and, for local writes, to the other
-        // nodes and to distributed data; it acknowledges the writer once the local replica has it.
-        Context.Parent.Tell(new EntityChanged(_id, slot, entry, change, source, replyTo));
+        if (source == ChangeSource.Local)
+        {
+            _shared.Metrics.LocalChange(Model.Kind);
+            _shared.Outbox.Tell(new LocalChange(_id, entry, replyTo, replyTo is null ? null : new WriteAck(true, change), ReplicaOnly: false));
+        }
+        else
+        {
+            _shared.Metrics.ReplicatedChange(Model.Kind, source == ChangeSource.Direct, entry.Stamp.Time, _shared.Clock.GetUtcNow());
+        }
     }
 
-    private void RemoveSubscriber(IActorRef subscriber)
+    private void WithdrawViewsOf(string node, long incarnation)
     {
-        if (_subscribers.Remove(subscriber))
+        foreach (var tombstone in DeviceModel.RemovalTombstones(_slot, node, incarnation).ToList())
         {
-            Context.Unwatch(subscriber);
-            _log.Debug("{0} {1}: subscriber {2} left", _model.Kind, _id, subscriber.Path);
+            Apply(tombstone, ChangeSource.Local, replyTo: null);
+        }
+    }
+
+    private sealed class Producer(string id, EntityShared shared, Slot initial, List<IActorRef>? subscribers) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(EntityActor);
+
+        // A restart (never asked for: the manager resumes a failed entity actor) would start from
+        // the state the actor was created with; the replica holds everything it acknowledged.
+        public ActorBase Produce() => new EntityActor(id, shared, initial, subscribers is null ? null : [.. subscribers]);
+
+        public void Release(ActorBase actor)
+        {
         }
     }
 }

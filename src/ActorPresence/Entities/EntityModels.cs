@@ -1,6 +1,6 @@
 using ActorPresence.Domain;
 using ActorPresence.Replication;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.EntityCommands;
 
 namespace ActorPresence.Entities;
 
@@ -13,7 +13,8 @@ public abstract class EntityModel
 {
     public abstract EntityKind Kind { get; }
 
-    /// <summary>The manager's actor name, the same on every node: the direct path addresses it by path.</summary>
+    /// <summary>The manager's actor name under the ActorPresence supervisor, the same on every node: the
+    /// direct path addresses it by path.</summary>
     public abstract string ManagerName { get; }
 
     /// <summary>The entry for a local write, or null when it would change nothing.</summary>
@@ -39,7 +40,7 @@ public sealed class DeviceModel : EntityModel
 
     public override EntityKind Kind => EntityKind.Device;
 
-    public override string ManagerName => "ap-devices";
+    public override string ManagerName => "devices";
 
     public override Entry? CreateEntry(WriteOp op, Slot current, Stamp stamp, long incarnation)
     {
@@ -135,7 +136,7 @@ public sealed class MailboxModel : SingleValueModel<MailboxEntry, MailboxCounts>
 
     public override EntityKind Kind => EntityKind.Mailbox;
 
-    public override string ManagerName => "ap-mailboxes";
+    public override string ManagerName => "mailboxes";
 
     protected override MailboxCounts? ValueOf(WriteOp op) => (op as SetMailbox)?.Counts;
 
@@ -153,7 +154,7 @@ public sealed class PresenceModel : SingleValueModel<PresenceEntry, Presence>
 
     public override EntityKind Kind => EntityKind.Presence;
 
-    public override string ManagerName => "ap-presence";
+    public override string ManagerName => "presence";
 
     protected override Presence? ValueOf(WriteOp op) => (op as SetPresence)?.Presence;
 

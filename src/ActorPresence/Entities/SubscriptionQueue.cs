@@ -15,10 +15,16 @@ public sealed class SubscriptionQueue(int changeLimit)
     // Not SingleReader: that variant cannot count its unread items.
     private readonly Channel<StateEvent> _channel = Channel.CreateUnbounded<StateEvent>();
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _written;
     private long _initialWritten;
 
     public ChannelReader<StateEvent> Reader => _channel.Reader;
+
+    /// <summary>Completes when no more events will be queued, faulted with the reason if the
+    /// subscription was ended by an error; unlike the reader's completion, it does not wait for
+    /// the unread events to be read.</summary>
+    public Task Ended => _ended.Task;
 
     /// <summary>Queues <paramref name="e"/>, or returns false when the subscriber already has <c>changeLimit</c> unread changes.</summary>
     public bool TryEnqueue(StateEvent e)
@@ -39,7 +45,20 @@ public sealed class SubscriptionQueue(int changeLimit)
     }
 
     /// <summary>No more events; the reader sees <paramref name="error"/> (if any) once it has read the rest.</summary>
-    public void Complete(Exception? error = null) => _channel.Writer.TryComplete(error);
+    public void Complete(Exception? error = null)
+    {
+        if (_channel.Writer.TryComplete(error))
+        {
+            if (error is null)
+            {
+                _ended.TrySetResult();
+            }
+            else
+            {
+                _ended.TrySetException(error);
+            }
+        }
+    }
 
     private long UnreadChanges()
     {

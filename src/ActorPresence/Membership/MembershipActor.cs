@@ -1,8 +1,7 @@
-using ActorPresence.Entities;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using static ActorPresence.Entities.EntityProtocol;
+using static ActorPresence.Entities.Messages.MembershipNotices;
 
 namespace ActorPresence.Membership;
 
@@ -44,6 +43,7 @@ public sealed class MembershipActor : ReceiveActor
             _members[m.Member.UniqueAddress] = m.Member;
             PublishPeers();
         });
+        Receive<RequestPeers>(m => m.Manager.Tell(Peers()));
     }
 
     public static Props Props(IReadOnlyList<IActorRef> managers, string role) =>
@@ -61,6 +61,15 @@ public sealed class MembershipActor : ReceiveActor
 
     private void PublishPeers()
     {
+        var message = Peers();
+        foreach (var manager in _managers)
+        {
+            manager.Tell(message);
+        }
+    }
+
+    private PeersChanged Peers()
+    {
         var peers = _members.Values
             .Where(m => m.HasRole(_role)
                         && !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
@@ -68,10 +77,6 @@ public sealed class MembershipActor : ReceiveActor
             .Select(m => m.Address)
             .OrderBy(a => a.ToString(), StringComparer.Ordinal)
             .ToList();
-        var message = new PeersChanged(peers);
-        foreach (var manager in _managers)
-        {
-            manager.Tell(message);
-        }
+        return new PeersChanged(peers);
     }
 }

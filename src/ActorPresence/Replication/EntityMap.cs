@@ -161,3 +161,19 @@ public sealed class EntityMap :
 
 /// <summary>A distributed-data key holding an <see cref="EntityMap"/>.</summary>
 public sealed class EntityMapKey(string id) : Key<EntityMap>(id);
+
+/// <summary>Until the trie lands: the diff by a walk (to be replaced).</summary>
+public static class EntityMapDiff
+{
+    public static IEnumerable<KeyValuePair<string, Slot>> ChangedSince(this EntityMap map, EntityMap previous)
+    {
+        foreach (var (id, slot) in map.Entities)
+        {
+            if (previous.Entities.TryGetValue(id, out var before) && (ReferenceEquals(before, slot) || before.Equals(slot)))
+            {
+                continue;
+            }
+            yield return new(id, slot);
+        }
+    }
+}

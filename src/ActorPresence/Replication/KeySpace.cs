@@ -18,7 +18,7 @@ public sealed class KeySpace
             throw new ArgumentOutOfRangeException(nameof(keyCount), keyCount, "actorpresence.key-count must be 1–4096");
         }
         Kind = kind;
-        Keys = Enumerable.Range(0, keyCount).Select(i => new EntityMapKey($"ap-{Prefix(kind)}-{i}")).ToArray();
+        Keys = Enumerable.Range(0, keyCount).Select(i => new EntityMapKey(KeyIdPrefix(kind) + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
     }
 
     public EntityKind Kind { get; }
@@ -29,13 +29,8 @@ public sealed class KeySpace
 
     public EntityMapKey KeyOf(string id) => Keys[IndexOf(id)];
 
-    private static string Prefix(EntityKind kind) => kind switch
-    {
-        EntityKind.Device => "device",
-        EntityKind.Mailbox => "mailbox",
-        EntityKind.Presence => "presence",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    /// <summary>What every key id of <paramref name="kind"/> starts with, e.g. <c>ap-device-</c>.</summary>
+    public static string KeyIdPrefix(EntityKind kind) => $"ap-{kind.Name()}-";
 
     internal static uint Fnv1a(string id)
     {
@@ -52,15 +47,3 @@ public sealed class KeySpace
         return hash;
     }
 }
-
-/// <summary>A batch of changes sent straight to the same manager on another node (the direct path).</summary>
-public sealed record DirectChanges(EntityKind Kind, IReadOnlyList<DirectChange> Changes) : IActorPresenceWireMessage
-{
-    // Value equality over the list's contents (a record compares a list by reference).
-    public bool Equals(DirectChanges? other) =>
-        other is not null && Kind == other.Kind && Changes.SequenceEqual(other.Changes);
-
-    public override int GetHashCode() => HashCode.Combine(Kind, Changes.Count);
-}
-
-public readonly record struct DirectChange(string Id, Entry Entry);

@@ -1,0 +1,29 @@
+using ActorPresence.Domain;
+
+namespace ActorPresence.Entities.Messages;
+
+/// <summary>Writes asked of an entity manager. Local only: none crosses the wire.</summary>
+public static class EntityCommands
+{
+    /// <summary>A change this node makes; validated by the domain types before it gets here.</summary>
+    public abstract record WriteOp;
+
+    public sealed record SetDeviceView(DeviceState State) : WriteOp;
+
+    public sealed record WithdrawDeviceView : WriteOp
+    {
+        public static readonly WithdrawDeviceView Instance = new();
+    }
+
+    public sealed record SetMailbox(MailboxCounts Counts) : WriteOp;
+
+    public sealed record SetPresence(Presence Presence) : WriteOp;
+
+    /// <summary>Asked of a manager; answered with <see cref="WriteAck"/> once the local replica holds the
+    /// entity's resulting state (at once, if it held it already), or with a failure.</summary>
+    public sealed record Write(string Id, WriteOp Op) : IEntityMessage;
+
+    /// <param name="Changed">False when the write changed nothing (the same value again, or nothing to withdraw).</param>
+    /// <param name="State">The entity's state once the write was applied; null when it has none (a device with no views).</param>
+    public sealed record WriteAck(bool Changed, StateEvent? State);
+}
