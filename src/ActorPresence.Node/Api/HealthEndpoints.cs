@@ -12,8 +12,8 @@ namespace ActorPresence.Node.Api;
 
 /// <summary>
 /// ASP.NET Core health checks behind <c>/healthz</c> (liveness: checks tagged <c>live</c>) and
-/// <c>/readyz</c> (readiness: checks tagged <c>ready</c>: Up member, replicator answering, durable
-/// store writable where there is one). Both answer 200 when healthy and 503 otherwise, with every
+/// <c>/readyz</c> (readiness: checks tagged <c>ready</c>: Up member, every entity manager up,
+/// replicator answering, durable store writable where there is one). Both answer 200 when healthy and 503 otherwise, with every
 /// check's outcome as JSON. Never behind the API token.
 /// </summary>
 public static class HealthEndpoints
@@ -29,6 +29,7 @@ public static class HealthEndpoints
         services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy("the process is running"), tags: [LiveTag])
             .Add(Probe("cluster-member", (system, _) => Task.FromResult<HealthProbe?>(ActorPresenceHealth.ClusterMember(system)), null))
+            .Add(Probe("pipelines", (system, _) => Task.FromResult(ActorPresenceHealth.Pipelines(system)), "this node holds no state (a dedicated seed)"))
             .Add(Probe("replicator", async (system, ct) => await ActorPresenceHealth.ReplicatorAsync(system, ProbeTimeout, ct), null))
             .Add(Probe("durable-store", (system, ct) => ActorPresenceHealth.DurableStoreAsync(system, ProbeTimeout, ct),
                 "this node keeps no durable keys"));

@@ -1,3 +1,5 @@
+using ActorPresence.Domain;
+using ActorPresence.Supervision;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
@@ -18,8 +20,8 @@ public sealed record DurableStoreProbed(bool Writable, string Path, string Detai
 
 /// <summary>
 /// Readiness probes of one node, for a host's health checks (the node process maps them to
-/// <c>/readyz</c>): is this node an Up cluster member, does its distributed-data replicator answer,
-/// can its durable store still write.
+/// <c>/readyz</c>): is this node an Up cluster member, are its entity managers up, does its
+/// distributed-data replicator answer, can its durable store still write.
 /// </summary>
 public static class ActorPresenceHealth
 {
@@ -45,6 +47,25 @@ public static class ActorPresenceHealth
         var why = status == MemberStatus.Removed && cluster.State.Members.Count == 0
             ? "this node has not joined a cluster yet (Removed, not Up)"
             : $"this node is {status}, not Up";
+        return new HealthProbe(false, why, data);
+    }
+
+    /// <summary>Healthy when every kind's pipeline (its entity manager and what runs under it) is up.
+    /// Null on a node that holds no state (a dedicated seed).</summary>
+    public static HealthProbe? Pipelines(ActorSystem system)
+    {
+        if (!system.HasExtension<ActorPresenceRuntime>())
+        {
+            return null;
+        }
+        var statuses = ActorPresenceRuntime.Get(system).Health.All();
+        var data = statuses.ToDictionary(s => s.Kind.Name(), s => (object)s.Status.State.ToString());
+        var down = statuses.Where(s => s.Status.State != PipelineState.Up).ToList();
+        if (down.Count == 0)
+        {
+            return new HealthProbe(true, "every kind's manager is up", data);
+        }
+        var why = string.Join("; ", down.Select(s => $"{s.Kind.Name()}: {s.Status.State}{(s.Status.Detail is { } d ? $" ({d})" : "")}"));
         return new HealthProbe(false, why, data);
     }
 
