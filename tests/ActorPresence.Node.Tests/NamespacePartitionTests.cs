@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ActorPresence.Testing;
 using Xunit.Abstractions;
 
@@ -121,11 +122,16 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
         // poll and the resolver; nothing is laid over them. The test prints the figures
         // (docs/reliability.md); it asserts only convergence.
         var sysctls = host == HostTcp.Recommended && NetworkLab.HealingTcp.Keys.All(NetworkLab.HasSysctl) ? NetworkLab.HealingTcp : null;
-        await using IPartitionLab lab = NetworkLab.Probe() is { } unavailable
+        var unavailable = NetworkLab.Probe();
+        await using IPartitionLab lab = unavailable is not null
             ? await InProcessLab.StartAsync("", unavailable, InProcessLab.SharedProcess)
             : new NamespaceLab("", StopAll, sysctls);
         Output!.WriteLine($"{lab.Description}; ActorPresence defaults");
-        if (host == HostTcp.Recommended && sysctls is null)
+        if (unavailable is not null)
+        {
+            Output.WriteLine($"host TCP settings ({host}) do not apply: the blackhole drops messages above TCP");
+        }
+        else if (host == HostTcp.Recommended && sysctls is null)
         {
             Output.WriteLine("this kernel lacks net.ipv4.tcp_rto_max_ms (Linux 6.15 and later have it): measured on kernel defaults");
         }
@@ -148,6 +154,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
 
         await lab.CutAsync(3);
         var cut = System.Diagnostics.Stopwatch.StartNew();
+        var cutAt = DateTime.Now;
         var writers = Task.WhenAll(
             majority.RunAsync(pbx1, 10, Outage, 1_000, CancellationToken.None),
             minority.RunAsync(pbx3, 10, Outage, 1_000, CancellationToken.None));
@@ -166,7 +173,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
         await lab.RestoreAsync(3);
         var healed = System.Diagnostics.Stopwatch.StartNew();
         var outage = cut.Elapsed;
-        Output.WriteLine($"link restored at {DateTime.Now:HH:mm:ss.fff}; remoting connections then waiting to retransmit:\n  {string.Join("\n  ", waiting)}");
+        Output.WriteLine($"link cut at {cutAt:HH:mm:ss.fff}, restored at {DateTime.Now:HH:mm:ss.fff}; remoting connections then waiting to retransmit:\n  {string.Join("\n  ", waiting)}");
 
         // Polled from the link's return: when each side first has the other's writes, when every
         // node matches the model, when every node sees every member reachable again.
@@ -186,6 +193,14 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
             $"heal: pbx3 cut off for {outage.TotalSeconds:F1} s ({model.Acknowledged} writes acknowledged, partition seen after {seen.TotalSeconds:F1} s); " +
             $"after the link returned: pbx3 had the majority's writes at {minorityHas!.Value.TotalSeconds:F2} s, pbx1 and pbx2 had pbx3's at " +
             $"{majorityHas!.Value.TotalSeconds:F2} s, all three matched at {converged!.Value.TotalSeconds:F2} s, all reachable at {reachable!.Value.TotalSeconds:F2} s");
+        // The nodes' own account: reachability, and anything remoting says about its associations.
+        foreach (var node in nodes.OfType<NodeProcess>())
+        {
+            var events = node.LogTail(400).Split('\n')
+                .Where(l => Regex.IsMatch(l, "UNREACHABLE|REACHABLE|gated|[Qq]uarantin|[Aa]ssociation|from unreachable"))
+                .Select(l => l.Length > 200 ? l[..200] + "…" : l);
+            Output.WriteLine($"{node.Name}:\n  {string.Join("\n  ", events)}");
+        }
 
         await AwaitUpAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
         await AwaitConvergedAsync(nodes, model);

@@ -133,8 +133,10 @@ internal sealed class InProcessLab : IPartitionLab
         _config = ClusterHocon.WriteFile(_work, "test", baseHocon + "\n" + hocon + "\nakka.remote.dot-netty.tcp.applied-adapters = [trttl]\n");
     }
 
-    /// <summary>What an in-process node needs to share the test process: a node that stops must not end it.</summary>
+    /// <summary>What an in-process node needs to share the test process: a node that stops must not
+    /// end it, and three nodes' logs would drown the test's output.</summary>
     public const string SharedProcess = """
+        akka.loglevel = WARNING
         akka.coordinated-shutdown.exit-clr = off
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;
