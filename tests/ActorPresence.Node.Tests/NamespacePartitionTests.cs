@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ActorPresence.Testing;
 using Xunit.Abstractions;
 
@@ -95,6 +96,115 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
         // And it resumes: its new views count again.
         await SetDeviceAsync(model, Pbx3(), "PJSIP/shared", "ONHOLD");
         await AwaitConvergedAsync(nodes, model);
+    }
+
+    // Long enough for both sides to see the other unreachable on the default failure detector
+    // (about 5 s), well short of the resolver's default stable-after (20 s).
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(8);
+
+    /// <summary>The TCP settings of the hosts the nodes run on.</summary>
+    public enum HostTcp
+    {
+        /// <summary>The kernel's own: retransmission backoff doubles up to 120 s.</summary>
+        KernelDefaults,
+
+        /// <summary>What docs/operations.md recommends (<see cref="NetworkLab.HealingTcp"/>).</summary>
+        Recommended,
+    }
+
+    [Theory]
+    [InlineData(HostTcp.KernelDefaults)]
+    [InlineData(HostTcp.Recommended)]
+    public async Task A_node_cut_off_for_eight_seconds_while_both_sides_write_converges_with_the_others_after_the_link_returns(HostTcp host)
+    {
+        // ActorPresence's defaults for everything that decides how soon a healed partition
+        // converges: remoting's gate, the failure detector, distributed-data gossip, the replica
+        // poll and the resolver; nothing is laid over them. The test prints the figures
+        // (docs/reliability.md); it asserts only convergence.
+        var sysctls = host == HostTcp.Recommended && NetworkLab.HealingTcp.Keys.All(NetworkLab.HasSysctl) ? NetworkLab.HealingTcp : null;
+        var unavailable = NetworkLab.Probe();
+        await using IPartitionLab lab = unavailable is not null
+            ? await InProcessLab.StartAsync("", unavailable, InProcessLab.SharedProcess)
+            : new NamespaceLab("", StopAll, sysctls);
+        Output!.WriteLine($"{lab.Description}; ActorPresence defaults");
+        if (unavailable is not null)
+        {
+            Output.WriteLine($"host TCP settings ({host}) do not apply: the blackhole drops messages above TCP");
+        }
+        else if (host == HostTcp.Recommended && sysctls is null)
+        {
+            Output.WriteLine("this kernel lacks net.ipv4.tcp_rto_max_ms (Linux 6.15 and later have it): measured on kernel defaults");
+        }
+        var nodes = lab.Nodes;
+        var model = new StateModel();
+        await AwaitUpAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
+        var (pbx1, pbx3) = (nodes[0], nodes[2]);
+        foreach (var node in nodes)
+        {
+            await SetMailboxAsync(model, node, $"{node.Name}-before@heal", 1, 0, 0);
+        }
+        await AwaitConvergedAsync(nodes, model);
+
+        // Writers on both sides share devices (each writes its own view of them) and own their
+        // mailboxes and presentities.
+        var majority = new MixedWriter("majority", "heal", 10, 1, model);
+        var minority = new MixedWriter("minority", "heal", 10, 3, model);
+        bool FromMajority(string key) => majority.Owns(key) || (key.StartsWith("device:", StringComparison.Ordinal) && key.EndsWith("@pbx1", StringComparison.Ordinal));
+        bool FromMinority(string key) => minority.Owns(key) || (key.StartsWith("device:", StringComparison.Ordinal) && key.EndsWith("@pbx3", StringComparison.Ordinal));
+
+        await lab.CutAsync(3);
+        var cut = System.Diagnostics.Stopwatch.StartNew();
+        var cutAt = DateTime.Now;
+        var writers = Task.WhenAll(
+            majority.RunAsync(pbx1, 10, Outage, 1_000, CancellationToken.None),
+            minority.RunAsync(pbx3, 10, Outage, 1_000, CancellationToken.None));
+        await AwaitPartitionedAsync(pbx1, pbx3);
+        var seen = cut.Elapsed;
+        foreach (var result in await writers)
+        {
+            Assert.True(result.Failed == 0, $"{result.Writer}: {result.Failure}");
+        }
+        // The cut is real: neither side has the other's writes.
+        Assert.NotEmpty(model.Differences(await pbx3.Api.SnapshotAsync(), FromMajority));
+        Assert.NotEmpty(model.Differences(await pbx1.Api.SnapshotAsync(), FromMinority));
+        // What holds the heal up on a real network: the connection that lived through the cut
+        // sends again only when its retransmission timer fires.
+        var waiting = new[] { 1, 3 }.SelectMany(lab.Retransmitting).ToList();
+        await lab.RestoreAsync(3);
+        var healed = System.Diagnostics.Stopwatch.StartNew();
+        var outage = cut.Elapsed;
+        Output.WriteLine($"link cut at {cutAt:HH:mm:ss.fff}, restored at {DateTime.Now:HH:mm:ss.fff}; remoting connections then waiting to retransmit:\n  {string.Join("\n  ", waiting)}");
+
+        // Polled from the link's return: when each side first has the other's writes, when every
+        // node matches the model, when every node sees every member reachable again.
+        TimeSpan? minorityHas = null, majorityHas = null, converged = null, reachable = null;
+        await AwaitConditionAsync(async () =>
+        {
+            var snapshots = await Task.WhenAll(nodes.Select(n => n.Api.SnapshotAsync()));
+            var members = await Task.WhenAll(nodes.Select(n => n.Api.MembersAsync()));
+            var at = healed.Elapsed;
+            minorityHas ??= model.Differences(snapshots[2], FromMajority).Count == 0 ? at : null;
+            majorityHas ??= snapshots[..2].All(s => model.Differences(s, FromMinority).Count == 0) ? at : null;
+            converged ??= snapshots.All(s => model.Differences(s).Count == 0) ? at : null;
+            reachable ??= members.All(m => m.All(v => v.Reachable)) ? at : null;
+            return minorityHas is not null && majorityHas is not null && converged is not null && reachable is not null;
+        }, Wait, TimeSpan.FromMilliseconds(50));
+        Output.WriteLine(
+            $"heal: pbx3 cut off for {outage.TotalSeconds:F1} s ({model.Acknowledged} writes acknowledged, partition seen after {seen.TotalSeconds:F1} s); " +
+            $"after the link returned: pbx3 had the majority's writes at {minorityHas!.Value.TotalSeconds:F2} s, pbx1 and pbx2 had pbx3's at " +
+            $"{majorityHas!.Value.TotalSeconds:F2} s, all three matched at {converged!.Value.TotalSeconds:F2} s, all reachable at {reachable!.Value.TotalSeconds:F2} s");
+        // The nodes' own account: reachability, and anything remoting says about its associations.
+        foreach (var node in nodes.OfType<NodeProcess>())
+        {
+            var events = node.LogTail(400).Split('\n')
+                .Where(l => Regex.IsMatch(l, "UNREACHABLE|REACHABLE|gated|[Qq]uarantin|[Aa]ssociation|from unreachable"))
+                .Select(l => l.Length > 200 ? l[..200] + "…" : l);
+            Output.WriteLine($"{node.Name}:\n  {string.Join("\n  ", events)}");
+        }
+
+        await AwaitUpAsync(nodes, ["pbx1", "pbx2", "pbx3"]);
+        await AwaitConvergedAsync(nodes, model);
+        Assert.False(lab.IsStopped(3), "pbx3 was downed although the partition healed before stable-after");
     }
 
     private static async Task SetDeviceAsync(StateModel model, IClusterNode node, string device, string state)

@@ -27,6 +27,9 @@ internal interface IPartitionLab : IAsyncDisposable
 
     /// <summary>Starts node <paramref name="n"/> again under its name, with its data directory.</summary>
     Task RestartAsync(int n);
+
+    /// <summary>Node <paramref name="n"/>'s remoting connections that wait to retransmit, described; empty where TCP is not cut.</summary>
+    IReadOnlyList<string> Retransmitting(int n);
 }
 
 /// <summary>Node processes in network namespaces (<see cref="NetworkLab"/>): a cut is a link set down.</summary>
@@ -37,10 +40,15 @@ internal sealed class NamespaceLab : IPartitionLab
     private readonly List<NodeLaunch> _launches;
     private readonly List<NodeProcess> _nodes;
     private readonly Action<IEnumerable<NodeProcess>, string> _stopAll;
+    private readonly IReadOnlyDictionary<string, string>? _sysctls;
 
-    public NamespaceLab(string hocon, Action<IEnumerable<NodeProcess>, string> stopAll)
+    /// <param name="hocon">Laid over the defaults on every node.</param>
+    /// <param name="stopAll">Stops the nodes and reports their last lines.</param>
+    /// <param name="sysctls">Kernel settings of each node's namespace (<see cref="NetworkLab.Create"/>).</param>
+    public NamespaceLab(string hocon, Action<IEnumerable<NodeProcess>, string> stopAll, IReadOnlyDictionary<string, string>? sysctls = null)
     {
-        _network = NetworkLab.Create(3);
+        _network = NetworkLab.Create(3, sysctls);
+        _sysctls = sysctls;
         _stopAll = stopAll;
         _work = Directory.CreateTempSubdirectory("ap-netns-").FullName;
         var config = ClusterHocon.WriteFile(_work, "test", hocon);
@@ -62,7 +70,8 @@ internal sealed class NamespaceLab : IPartitionLab
     }
 
     public string Description =>
-        $"network namespaces: hub {_network.Hub}, nodes {string.Join(", ", Enumerable.Range(1, 3).Select(_network.Namespace))}";
+        $"network namespaces: hub {_network.Hub}, nodes {string.Join(", ", Enumerable.Range(1, 3).Select(_network.Namespace))}; " +
+        (_sysctls is { Count: > 0 } ? "in each: " + string.Join(", ", _sysctls.Select(s => $"{s.Key} = {s.Value}")) : "kernel TCP defaults");
 
     public IReadOnlyList<IClusterNode> Nodes => _nodes;
 
@@ -95,6 +104,8 @@ internal sealed class NamespaceLab : IPartitionLab
         return Task.CompletedTask;
     }
 
+    public IReadOnlyList<string> Retransmitting(int n) => _network.Retransmitting(n, 4053);
+
     public ValueTask DisposeAsync()
     {
         _stopAll(_nodes, _work);
@@ -115,16 +126,28 @@ internal sealed class InProcessLab : IPartitionLab
     private readonly TestNodeHost?[] _hosts = new TestNodeHost?[3];
     private readonly InProcessNode[] _nodes = new InProcessNode[3];
 
-    private InProcessLab(string hocon, string why)
+    private InProcessLab(string hocon, string why, string baseHocon)
     {
         Description = $"in-process trttl partition (network namespaces unavailable: {why})";
         _work = Directory.CreateTempSubdirectory("ap-trttl-").FullName;
-        _config = ClusterHocon.WriteFile(_work, "test", TestNodeHost.TestHocon + "\n" + hocon + "\nakka.remote.dot-netty.tcp.applied-adapters = [trttl]\n");
+        _config = ClusterHocon.WriteFile(_work, "test", baseHocon + "\n" + hocon + "\nakka.remote.dot-netty.tcp.applied-adapters = [trttl]\n");
     }
 
-    public static async Task<InProcessLab> StartAsync(string hocon, string why)
+    /// <summary>What an in-process node needs to share the test process: a node that stops must not
+    /// end it, and three nodes' logs would drown the test's output.</summary>
+    public const string SharedProcess = """
+        akka.loglevel = WARNING
+        akka.coordinated-shutdown.exit-clr = off
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        """;
+
+    /// <param name="hocon">Laid over <paramref name="baseHocon"/>.</param>
+    /// <param name="why">Why namespaces could not be used, for the description.</param>
+    /// <param name="baseHocon">Laid over the defaults: the test host's fast timings unless the test
+    /// wants the defaults' own (<see cref="SharedProcess"/>).</param>
+    public static async Task<InProcessLab> StartAsync(string hocon, string why, string? baseHocon = null)
     {
-        var lab = new InProcessLab(hocon, why);
+        var lab = new InProcessLab(hocon, why, baseHocon ?? TestNodeHost.TestHocon);
         for (var n = 1; n <= 3; n++)
         {
             await lab.StartNodeAsync(n);
@@ -182,6 +205,9 @@ internal sealed class InProcessLab : IPartitionLab
         await _hosts[n - 1]!.DisposeAsync();
         await StartNodeAsync(n);
     }
+
+    // The blackhole drops messages above TCP: the connections stay healthy.
+    public IReadOnlyList<string> Retransmitting(int n) => [];
 
     public async ValueTask DisposeAsync()
     {

@@ -29,7 +29,7 @@ public sealed class MixedWriter(string prefix, string context, int keys, int see
     /// <param name="duration">Stop after this long.</param>
     /// <param name="maxWrites">Stop after this many writes.</param>
     /// <param name="ct">Stops it early.</param>
-    public async Task<WriterResult> RunAsync(NodeProcess node, double perSecond, TimeSpan duration, int maxWrites, CancellationToken ct)
+    public async Task<WriterResult> RunAsync(IClusterNode node, double perSecond, TimeSpan duration, int maxWrites, CancellationToken ct)
     {
         var (acked, failed) = (0, 0);
         string? failure = null;

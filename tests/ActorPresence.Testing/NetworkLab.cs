@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace ActorPresence.Testing;
 
@@ -22,11 +23,30 @@ public sealed class NetworkLab : IDisposable
     private readonly List<string> _namespaces = [];
     private readonly List<string> _hostLinks = [];
 
-    private NetworkLab(string id, int subnet)
+    private readonly IReadOnlyDictionary<string, string> _sysctls;
+
+    private NetworkLab(string id, int subnet, IReadOnlyDictionary<string, string> sysctls)
     {
         _id = id;
         _subnet = subnet;
+        _sysctls = sysctls;
     }
+
+    /// <summary>
+    /// The TCP settings docs/operations.md recommends for a node's host: retransmissions at least
+    /// once a second, so a connection that lived through a partition carries data again within a
+    /// second of the link's return (the kernel's default backoff leaves it silent for seconds);
+    /// and enough retries that such a connection still outlives a partition the split-brain
+    /// resolver lets heal (about 2 minutes at one retry a second).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> HealingTcp = new Dictionary<string, string>
+    {
+        ["net.ipv4.tcp_rto_max_ms"] = "1000",
+        ["net.ipv4.tcp_retries2"] = "120",
+    };
+
+    /// <summary>Whether this kernel has a setting (<c>net.ipv4.tcp_rto_max_ms</c> needs Linux 6.15).</summary>
+    public static bool HasSysctl(string key) => File.Exists("/proc/sys/" + key.Replace('.', '/'));
 
     public string Hub => $"ap{_id}h";
 
@@ -50,10 +70,12 @@ public sealed class NetworkLab : IDisposable
     }
 
     /// <summary>Creates the hub and one namespace per node, every link up.</summary>
-    public static NetworkLab Create(int nodes)
+    /// <param name="nodes">How many nodes.</param>
+    /// <param name="sysctls">Kernel settings made in each node's namespace (its host's settings), none when null.</param>
+    public static NetworkLab Create(int nodes, IReadOnlyDictionary<string, string>? sysctls = null)
     {
         var id = Random.Shared.Next(0x1000, 0xffff).ToString("x4");
-        var lab = new NetworkLab(id, Random.Shared.Next(1, 255));
+        var lab = new NetworkLab(id, Random.Shared.Next(1, 255), sysctls ?? new Dictionary<string, string>());
         try
         {
             lab.Ip("netns", "add", lab.Hub);
@@ -89,6 +111,10 @@ public sealed class NetworkLab : IDisposable
         Ip("netns", "add", ns);
         _namespaces.Add(ns);
         Ip("-n", ns, "link", "set", "lo", "up");
+        foreach (var (key, value) in _sysctls)
+        {
+            Ip("netns", "exec", ns, "sysctl", "-qw", $"{key}={value}");
+        }
 
         // Cluster link: eth0 in the node, c<n> on the hub's bridge.
         Ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", HubPort(n), "netns", Hub);
@@ -112,6 +138,29 @@ public sealed class NetworkLab : IDisposable
 
     /// <summary>Restores node n's cluster link.</summary>
     public void Restore(int n) => Ip("-n", Hub, "link", "set", HubPort(n), "up");
+
+    /// <summary>Node n's TCP connections to or from <paramref name="port"/> that wait on a
+    /// retransmission timer, as <c>ss -tnio</c> shows them (backoff, rto, time to the next try).</summary>
+    public IReadOnlyList<string> Retransmitting(int n, int port)
+    {
+        var (_, output) = Run("ip", "netns", "exec", Namespace(n), "ss", "-tnio", "state", "established", $"( sport = :{port} or dport = :{port} )");
+        var lines = output.Split('\n');
+        // ss prints each connection on two lines: addresses (with the timer), then its TCP details.
+        return lines.Zip(lines.Skip(1))
+            .Select(pair => (Addresses: pair.First.Split(' ', StringSplitOptions.RemoveEmptyEntries), Timer: Regex.Match(pair.First, @"timer:\(on,([^,]+),"), Details: pair.Second))
+            .Where(c => c.Timer.Success && c.Addresses.Length >= 4)
+            .Select(c => $"{c.Addresses[2]} -> {c.Addresses[3]}: next retransmission in {SsTimer(c.Timer.Groups[1].Value).TotalSeconds:F2} s, " +
+                         $"rto {Regex.Match(c.Details, @"\brto:(\d+)").Groups[1].Value} ms, backoff {Regex.Match(c.Details, @"\bbackoff:(\d+)").Groups[1].Value}")
+            .ToList();
+    }
+
+    // ss writes a timer as [Mmin][S(.|sec)][MMMms]: "5.824ms" is 5.824 s, "092ms" 92 ms, "12sec" 12 s.
+    private static TimeSpan SsTimer(string text)
+    {
+        var m = Regex.Match(text, @"^(?:(\d+)min)?(?:(\d+)(?:\.|sec))?(?:(\d+)ms)?$");
+        int Part(int group) => m.Groups[group].Success ? int.Parse(m.Groups[group].Value) : 0;
+        return m.Success ? new TimeSpan(0, 0, Part(1), Part(2), Part(3)) : TimeSpan.Zero;
+    }
 
     private void Ip(params string[] args)
     {
