@@ -18,12 +18,11 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
     [Fact]
     public async Task Writes_on_both_sides_of_a_real_partition_converge_and_a_downed_minority_brings_its_writes_back()
     {
-        var hocon = ClusterHocon.FastFailure(StableAfter);
         // Processes in network namespaces where this machine allows them; otherwise nodes in this
         // process over Akka's trttl transport. The output says which ran.
         await using IPartitionLab lab = NetworkLab.Probe() is { } unavailable
-            ? await InProcessLab.StartAsync(hocon, unavailable)
-            : new NamespaceLab(hocon, StopAll);
+            ? await InProcessLab.StartAsync(StableAfter, unavailable)
+            : new NamespaceLab(StableAfter, StopAll);
         Output!.WriteLine(lab.Description);
         var nodes = lab.Nodes;
         var model = new StateModel();

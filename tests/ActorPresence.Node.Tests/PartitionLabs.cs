@@ -38,12 +38,12 @@ internal sealed class NamespaceLab : IPartitionLab
     private readonly List<NodeProcess> _nodes;
     private readonly Action<IEnumerable<NodeProcess>, string> _stopAll;
 
-    public NamespaceLab(string hocon, Action<IEnumerable<NodeProcess>, string> stopAll)
+    public NamespaceLab(TimeSpan stableAfter, Action<IEnumerable<NodeProcess>, string> stopAll)
     {
         _network = NetworkLab.Create(3);
         _stopAll = stopAll;
         _work = Directory.CreateTempSubdirectory("ap-netns-").FullName;
-        var config = ClusterHocon.WriteFile(_work, "test", hocon);
+        var config = ClusterHocon.WriteFile(_work, "test", ClusterHocon.NodeProcesses(stableAfter));
         string[] seeds = [$"akka.tcp://actorpresence@{_network.ClusterAddress(1)}:4053", $"akka.tcp://actorpresence@{_network.ClusterAddress(2)}:4053"];
         _launches = Enumerable.Range(1, 3).Select(n => new NodeLaunch(
             $"pbx{n}", Path.Combine(_work, $"pbx{n}"), _network.ClusterAddress(n), 4053, _network.ControlAddress(n), 5080,
@@ -115,16 +115,18 @@ internal sealed class InProcessLab : IPartitionLab
     private readonly TestNodeHost?[] _hosts = new TestNodeHost?[3];
     private readonly InProcessNode[] _nodes = new InProcessNode[3];
 
-    private InProcessLab(string hocon, string why)
+    private InProcessLab(TimeSpan stableAfter, string why)
     {
         Description = $"in-process trttl partition (network namespaces unavailable: {why})";
         _work = Directory.CreateTempSubdirectory("ap-trttl-").FullName;
-        _config = ClusterHocon.WriteFile(_work, "test", TestNodeHost.TestHocon + "\n" + hocon + "\nakka.remote.dot-netty.tcp.applied-adapters = [trttl]\n");
+        // Nodes in this process, the test's resolver timing, and the throttling adapter that makes the cuts.
+        _config = ClusterHocon.WriteFile(_work, "test",
+            ClusterHocon.Join(ClusterHocon.InProcess, ClusterHocon.StableAfter(stableAfter), ClusterHocon.Throttled));
     }
 
-    public static async Task<InProcessLab> StartAsync(string hocon, string why)
+    public static async Task<InProcessLab> StartAsync(TimeSpan stableAfter, string why)
     {
-        var lab = new InProcessLab(hocon, why);
+        var lab = new InProcessLab(stableAfter, why);
         for (var n = 1; n <= 3; n++)
         {
             await lab.StartNodeAsync(n);
