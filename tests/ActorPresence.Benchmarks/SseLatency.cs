@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 
 namespace ActorPresence.Benchmarks;
@@ -18,17 +19,12 @@ public static class SseLatency
         var stream = await response.Content.ReadAsStreamAsync();
         var readLoop = Task.Run(async () =>
         {
-            using var lines = new StreamReader(stream);
             try
             {
-                while (await lines.ReadLineAsync(stop.Token) is { } line)
+                await foreach (var item in SseParser.Create(stream).EnumerateAsync(stop.Token))
                 {
-                    if (!line.StartsWith("data:", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
                     var now = DateTime.UtcNow.Ticks;
-                    using var doc = JsonDocument.Parse(line.AsMemory(5));
+                    using var doc = JsonDocument.Parse(item.Data);
                     if (doc.RootElement.GetProperty("initial").GetBoolean())
                     {
                         continue;

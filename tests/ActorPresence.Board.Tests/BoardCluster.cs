@@ -14,40 +14,68 @@ namespace ActorPresence.Board.Tests;
 /// </summary>
 public sealed class BoardCluster : IAsyncLifetime
 {
-    public TestNodeHost A { get; private set; } = null!;
+    private TestNodeHost? _a;
+    private TestNodeHost? _b;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
 
-    public TestNodeHost B { get; private set; } = null!;
+    public TestNodeHost A => _a ?? throw NotStarted();
 
-    public IPlaywright Playwright { get; private set; } = null!;
+    public TestNodeHost B => _b ?? throw NotStarted();
 
-    public IBrowser Browser { get; private set; } = null!;
+    private IBrowser Browser => _browser ?? throw NotStarted();
 
     public async Task InitializeAsync()
     {
-        (Playwright, Browser) = await Chromium.LaunchAsync();
-        (A, B) = await StartTwoNodesAsync("board");
+        (_playwright, _browser) = await Chromium.LaunchAsync();
+        (_a, _b) = await StartTwoNodesAsync("board");
     }
 
+    /// <summary>Disposes what set-up got to start: when it failed (no chromium, say), its own error is the one to read.</summary>
     public async Task DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        Playwright.Dispose();
-        await B.DisposeAsync();
-        await A.DisposeAsync();
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        if (_b is not null)
+        {
+            await _b.DisposeAsync();
+        }
+        if (_a is not null)
+        {
+            await _a.DisposeAsync();
+        }
     }
 
-    /// <summary>Starts node A, node B seeded by A, and waits until A sees both Up.</summary>
+    private static InvalidOperationException NotStarted() => new("the board cluster did not start");
+
+    /// <summary>Starts node A, node B seeded by A, and waits until A sees both Up; stops them again if that fails.</summary>
     public static async Task<(TestNodeHost A, TestNodeHost B)> StartTwoNodesAsync(string name)
     {
         var a = await TestNodeHost.StartAsync($"{name}-a");
-        var addressA = Akka.Cluster.Cluster.Get(a.App.Services.GetRequiredService<ActorSystem>()).SelfAddress;
-        var b = await TestNodeHost.StartAsync($"{name}-b", "--seeds", addressA.ToString());
-        await Poll.UntilAsync(async () =>
+        TestNodeHost? b = null;
+        try
         {
-            var cluster = await a.GetJsonAsync("/api/v1/cluster");
-            return cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up") == 2;
-        }, TimeSpan.FromSeconds(30), "both nodes Up as seen from A");
-        return (a, b);
+            var addressA = Akka.Cluster.Cluster.Get(a.App.Services.GetRequiredService<ActorSystem>()).SelfAddress;
+            b = await TestNodeHost.StartAsync($"{name}-b", "--seeds", addressA.ToString());
+            await Poll.UntilAsync(async () =>
+            {
+                var cluster = await a.GetJsonAsync("/api/v1/cluster");
+                return cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up") == 2;
+            }, TimeSpan.FromSeconds(30), "both nodes Up as seen from A");
+            return (a, b);
+        }
+        catch
+        {
+            if (b is not null)
+            {
+                await b.DisposeAsync();
+            }
+            await a.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A page on <paramref name="node"/>'s board, big enough for a readable screenshot.</summary>

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using ActorPresence.Domain;
 using ActorPresence.Hosting;
+using ActorPresence.Testing;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -12,29 +13,18 @@ using Xunit.Abstractions;
 
 namespace ActorPresence.Cluster.Tests;
 
-/// <summary>Timings shortened for tests; the throttling transport adapter so partitions can be made.</summary>
+/// <summary>The shared in-process test timings, and what the tests of this project add to them.</summary>
 public static class TestConfig
 {
-    public const string Base = """
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        akka.remote.dot-netty.tcp.applied-adapters = [trttl]
-        akka.remote.retry-gate-closed-for = 200ms
-        akka.cluster.failure-detector.heartbeat-interval = 250ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.failure-detector.threshold = 8.0
-        akka.cluster.unreachable-nodes-reaper-interval = 250ms
-        akka.cluster.gossip-interval = 250ms
-        akka.cluster.leader-actions-interval = 250ms
-        akka.cluster.periodic-tasks-initial-delay = 100ms
-        akka.cluster.down-removal-margin = 0s
-        akka.cluster.distributed-data.gossip-interval = 300ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 20ms
-        actorpresence.replica-poll-interval = 20ms
-        akka.coordinated-shutdown.exit-clr = off
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        akka.cluster.split-brain-resolver.stable-after = 60s
-        """;
+    public static readonly string Base = ClusterHocon.Join(
+        ClusterHocon.InProcess,
+        // Partitions here are made by blackholing links in process.
+        ClusterHocon.Throttled,
+        // After an association fails, remoting refuses the address for this long (5 s by default);
+        // the partition tests await convergence soon after healing.
+        "akka.remote.retry-gate-closed-for = 200ms",
+        // The partitions made here last seconds and must not get anyone downed.
+        ClusterHocon.StableAfter(TimeSpan.FromSeconds(60)));
 }
 
 /// <summary>One ActorPresence node: a .NET host with ActorPresence registered in DI, on loopback.</summary>
@@ -73,7 +63,7 @@ public sealed class TestNode : IAsyncDisposable
                 o.Port = 0;
                 configure?.Invoke(o);
             },
-            ConfigurationFactory.ParseString(TestConfig.Base + "\n" + (hocon ?? "")));
+            ConfigurationFactory.ParseString(ClusterHocon.Join(TestConfig.Base, hocon)));
         var host = builder.Build();
         await host.StartAsync();
         return new TestNode(name, host);

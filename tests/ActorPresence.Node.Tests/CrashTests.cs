@@ -17,7 +17,7 @@ public sealed class CrashTests(ITestOutputHelper output) : ProcessTestKit(output
     public async Task A_member_SIGKILLed_while_writes_continue_is_removed_loses_no_acknowledged_write_and_rejoins()
     {
         var work = Directory.CreateTempSubdirectory("ap-crash-").FullName;
-        var config = ClusterHocon.WriteFile(work, "test", ClusterHocon.FastFailure(TimeSpan.FromSeconds(3)));
+        var config = ClusterHocon.WriteFile(work, "test", ClusterHocon.NodeProcesses(stableAfter: TimeSpan.FromSeconds(3)));
         var ports = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToList();
         string[] seeds = [$"akka.tcp://actorpresence@127.0.0.1:{ports[0]}", $"akka.tcp://actorpresence@127.0.0.1:{ports[1]}"];
         var launches = Enumerable.Range(1, 3).Select(n => new NodeLaunch(

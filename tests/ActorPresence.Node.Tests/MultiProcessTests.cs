@@ -15,7 +15,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : ProcessTestKit
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
     // Laid over the example files: a crashed node is found and removed in seconds, not minutes.
-    private static readonly string FastFailure = "\n" + ClusterHocon.FastFailure(TimeSpan.FromSeconds(3));
+    private static readonly string FastFailure = "\n" + ClusterHocon.NodeProcesses(stableAfter: TimeSpan.FromSeconds(3));
 
     [Fact]
     public async Task A_seed_and_three_nodes_replicate_aggregate_and_drop_a_killed_node()

@@ -19,12 +19,11 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
     [Fact]
     public async Task Writes_on_both_sides_of_a_real_partition_converge_and_a_downed_minority_brings_its_writes_back()
     {
-        var hocon = ClusterHocon.FastFailure(StableAfter);
         // Processes in network namespaces where this machine allows them; otherwise nodes in this
         // process over Akka's trttl transport. The output says which ran.
         await using IPartitionLab lab = NetworkLab.Probe() is { } unavailable
-            ? await InProcessLab.StartAsync(hocon, unavailable)
-            : new NamespaceLab(hocon, StopAll);
+            ? await InProcessLab.StartAsync(ClusterHocon.Join(ClusterHocon.InProcess, ClusterHocon.StableAfter(StableAfter)), unavailable)
+            : new NamespaceLab(ClusterHocon.NodeProcesses(StableAfter), StopAll);
         Output!.WriteLine(lab.Description);
         var nodes = lab.Nodes;
         var model = new StateModel();
@@ -124,7 +123,7 @@ public sealed class NamespacePartitionTests(ITestOutputHelper output) : ProcessT
         var sysctls = host == HostTcp.Recommended && NetworkLab.HealingTcp.Keys.All(NetworkLab.HasSysctl) ? NetworkLab.HealingTcp : null;
         var unavailable = NetworkLab.Probe();
         await using IPartitionLab lab = unavailable is not null
-            ? await InProcessLab.StartAsync("", unavailable, InProcessLab.SharedProcess)
+            ? await InProcessLab.StartAsync(InProcessLab.SharedProcess, unavailable)
             : new NamespaceLab("", StopAll, sysctls);
         Output!.WriteLine($"{lab.Description}; ActorPresence defaults");
         if (unavailable is not null)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using ActorPresence.Node.Api;
+using ActorPresence.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -32,19 +33,6 @@ public sealed class TestNodeHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static readonly string TestHocon = """
-        akka.loglevel = WARNING
-        akka.cluster.failure-detector.heartbeat-interval = 250ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.gossip-interval = 250ms
-        akka.cluster.leader-actions-interval = 250ms
-        akka.cluster.distributed-data.gossip-interval = 300ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 20ms
-        actorpresence.replica-poll-interval = 20ms
-        akka.coordinated-shutdown.exit-clr = off
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        """;
-
     /// <summary>Starts a node from command-line style arguments (plus free ports and a fresh data directory).</summary>
     public static Task<TestNodeHost> StartAsync(string name, params string[] extraArgs) => StartAsync(name, configure: null, extraArgs);
 
@@ -55,7 +43,7 @@ public sealed class TestNodeHost : IAsyncDisposable
         var dataDir = Path.Combine(Path.GetTempPath(), "ap-node-tests", $"{name}-{Guid.NewGuid():N}");
         var config = Path.Combine(Path.GetTempPath(), "ap-node-tests", $"{name}-{Guid.NewGuid():N}.conf");
         Directory.CreateDirectory(Path.GetDirectoryName(config)!);
-        await File.WriteAllTextAsync(config, TestHocon);
+        await File.WriteAllTextAsync(config, ClusterHocon.InProcess);
         // Defaults for what the test does not set itself (an option may be given once only).
         string[][] defaults = [["--node-name", name], ["--port", "0"], ["--http-port", "0"], ["--data-dir", dataDir], ["--config", config]];
         string[] args = [.. defaults.Where(d => !extraArgs.Contains(d[0])).SelectMany(d => d), .. extraArgs];
@@ -67,7 +55,7 @@ public sealed class TestNodeHost : IAsyncDisposable
     }
 
     /// <summary>A loopback port free at the time of asking.</summary>
-    public static int FreePort() => ActorPresence.Testing.NodeProcess.FreePort();
+    public static int FreePort() => NodeProcess.FreePort();
 
     public async ValueTask DisposeAsync()
     {

@@ -126,11 +126,12 @@ internal sealed class InProcessLab : IPartitionLab
     private readonly TestNodeHost?[] _hosts = new TestNodeHost?[3];
     private readonly InProcessNode[] _nodes = new InProcessNode[3];
 
-    private InProcessLab(string hocon, string why, string baseHocon)
+    private InProcessLab(string hocon, string why)
     {
         Description = $"in-process trttl partition (network namespaces unavailable: {why})";
         _work = Directory.CreateTempSubdirectory("ap-trttl-").FullName;
-        _config = ClusterHocon.WriteFile(_work, "test", baseHocon + "\n" + hocon + "\nakka.remote.dot-netty.tcp.applied-adapters = [trttl]\n");
+        // The throttling adapter makes the cuts.
+        _config = ClusterHocon.WriteFile(_work, "test", ClusterHocon.Join(hocon, ClusterHocon.Throttled));
     }
 
     /// <summary>What an in-process node needs to share the test process: a node that stops must not
@@ -141,13 +142,12 @@ internal sealed class InProcessLab : IPartitionLab
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;
 
-    /// <param name="hocon">Laid over <paramref name="baseHocon"/>.</param>
+    /// <param name="hocon">Laid over the defaults: <see cref="ClusterHocon.InProcess"/> and the test's
+    /// own settings, or <see cref="SharedProcess"/> for a test that measures the defaults' timings.</param>
     /// <param name="why">Why namespaces could not be used, for the description.</param>
-    /// <param name="baseHocon">Laid over the defaults: the test host's fast timings unless the test
-    /// wants the defaults' own (<see cref="SharedProcess"/>).</param>
-    public static async Task<InProcessLab> StartAsync(string hocon, string why, string? baseHocon = null)
+    public static async Task<InProcessLab> StartAsync(string hocon, string why)
     {
-        var lab = new InProcessLab(hocon, why, baseHocon ?? TestNodeHost.TestHocon);
+        var lab = new InProcessLab(hocon, why);
         for (var n = 1; n <= 3; n++)
         {
             await lab.StartNodeAsync(n);

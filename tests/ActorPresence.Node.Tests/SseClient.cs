@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using ActorPresence.Node.Api;
 
@@ -46,31 +47,13 @@ public sealed class SseClient : IAsyncDisposable
         try
         {
             await using var stream = await Response.Content.ReadAsStreamAsync(_stop.Token);
-            using var reader = new StreamReader(stream);
-            string? name = null;
-            var data = new List<string>();
-            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            // The parser the CLI uses: one item per dispatched event, its data lines joined.
+            await foreach (var item in SseParser.Create(stream).EnumerateAsync(_stop.Token))
             {
-                if (line.Length == 0)
+                var parsed = JsonSerializer.Deserialize<JsonElement>(item.Data, Documents.Json);
+                lock (_events)
                 {
-                    if (name is not null || data.Count > 0)
-                    {
-                        var parsed = JsonSerializer.Deserialize<JsonElement>(string.Join("\n", data), Documents.Json);
-                        lock (_events)
-                        {
-                            _events.Add((name ?? "message", parsed));
-                        }
-                    }
-                    name = null;
-                    data.Clear();
-                }
-                else if (line.StartsWith("event:", StringComparison.Ordinal))
-                {
-                    name = line["event:".Length..].Trim();
-                }
-                else if (line.StartsWith("data:", StringComparison.Ordinal))
-                {
-                    data.Add(line["data:".Length..].TrimStart());
+                    _events.Add((item.EventType, parsed));
                 }
             }
         }
