@@ -13,7 +13,7 @@ namespace ActorPresence.Replication;
 /// answer acknowledges the writer. Entity actors send it their changes directly, so a change never
 /// goes back through the manager. A child of the kind's manager.
 /// </summary>
-internal sealed class Outbox : UntypedActor
+internal sealed class Outbox : UntypedActor, IWithTimers
 {
     private readonly EntityKind _kind;
     private readonly KeySpace _keys;
@@ -34,8 +34,19 @@ internal sealed class Outbox : UntypedActor
         _resolveTimeout = resolveTimeout;
         _peerPath = peerPath;
         _direct = new DirectPath(kind, address => Context.ActorSelection(peerPath(address)));
-        _writer = new ReplicaWriter(keys);
+        _writer = new ReplicaWriter(keys, PatienceMs);
     }
+
+    /// <summary>How long an unanswered update may hold back the next one of its key. Commits take
+    /// milliseconds; only a stuck durable store takes this long.</summary>
+    private const long PatienceMs = 1000;
+
+    private static long Now => Environment.TickCount64;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer(CheckOverdue.Instance, CheckOverdue.Instance, TimeSpan.FromMilliseconds(PatienceMs));
 
     public static Props Props(EntityKind kind, KeySpace keys, IActorRef replicator, bool directPathEnabled, TimeSpan resolveTimeout, Func<Address, ActorPath> peerPath) =>
         Akka.Actor.Props.Create(() => new Outbox(kind, keys, replicator, directPathEnabled, resolveTimeout, peerPath));
@@ -50,13 +61,21 @@ internal sealed class Outbox : UntypedActor
                     // One flush per batch: changes that arrive before it is processed go with it.
                     Self.Tell(FlushDirect.Instance);
                 }
-                if (_writer.Add(change.Id, change.Entry, change.ReplyTo, change.Ack) is { } batch)
+                if (_writer.Add(change.Id, change.Entry, change.ReplyTo, change.Ack, Now) is { } batch)
                 {
                     Send(batch);
                 }
                 break;
             case FlushDirect:
                 _direct.Flush(Self);
+                break;
+            case CheckOverdue:
+                foreach (var overdue in _writer.Overdue(Now))
+                {
+                    _log.Warning("{0}: an update of {1} has waited over {2} ms for the replica (its durable store?); sending the next one anyway",
+                        _kind, _keys.Keys[overdue.Key].Id, PatienceMs);
+                    Send(overdue);
+                }
                 break;
             case UpdateSuccess success:
                 Completed(success.Request, null);
@@ -93,7 +112,7 @@ internal sealed class Outbox : UntypedActor
 
     private void Completed(object? request, Exception? failure)
     {
-        if (request is ReplicaWriter.Batch batch && _writer.Completed(batch, failure) is { } next)
+        if (request is ReplicaWriter.Batch batch && _writer.Completed(batch, failure, Now) is { } next)
         {
             Send(next);
         }
@@ -104,5 +123,10 @@ internal sealed class Outbox : UntypedActor
     private sealed class FlushDirect : INotInfluenceReceiveTimeout, IDeadLetterSuppression
     {
         public static readonly FlushDirect Instance = new();
+    }
+
+    private sealed class CheckOverdue : INotInfluenceReceiveTimeout, IDeadLetterSuppression
+    {
+        public static readonly CheckOverdue Instance = new();
     }
 }
