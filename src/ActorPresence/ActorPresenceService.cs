@@ -91,8 +91,9 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
             .SelectMany(f => f.Kinds.Order().Select(kind => new SubscriptionRegistration(kind, f, Manager(kind))))
             .ToList();
         var queue = new SubscriptionQueue(bufferSize);
-        var subscriber = runtime.System.ActorOf(SubscriptionActor.Props(queue, bufferSize, registrations));
-        var subscription = new Subscription(queue, subscriber);
+        var actor = runtime.System.ActorOf(SubscriptionActor.Props(queue, registrations));
+        var subscription = new Subscription(queue, actor);
+        var subscriber = new Subscriber(actor, queue);
         try
         {
             foreach (var registration in registrations)

@@ -30,9 +30,9 @@ public sealed class EntityActor : UntypedActor
     private readonly EntityShared _shared;
     private Slot _slot;
     // Usually none or one: a list is smaller than a set.
-    private List<IActorRef>? _subscribers;
+    private List<Subscriber>? _subscribers;
 
-    internal EntityActor(string id, EntityShared shared, Slot initial, List<IActorRef>? subscribers)
+    internal EntityActor(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers)
     {
         _id = id;
         _shared = shared;
@@ -41,7 +41,7 @@ public sealed class EntityActor : UntypedActor
     }
 
     /// <summary>Props that construct the actor directly: no expression compiled, no reflection per entity.</summary>
-    internal static Props Props(string id, EntityShared shared, Slot initial, List<IActorRef>? subscribers) =>
+    internal static Props Props(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers) =>
         Akka.Actor.Props.CreateBy(new Producer(id, shared, initial, subscribers));
 
     private EntityModel Model => _shared.Model;
@@ -69,13 +69,13 @@ public sealed class EntityActor : UntypedActor
                     _subscribers.Add(add.Subscriber);
                     if (State() is { } initial)
                     {
-                        add.Subscriber.Tell(initial);
+                        add.Subscriber.Deliver(initial);
                     }
                 }
                 add.ReplyTo?.Tell(SubscriptionAdded.Instance);
                 break;
             case RemoveSubscriber remove:
-                if (_subscribers is not null && _subscribers.Remove(remove.Subscriber) && _subscribers.Count == 0)
+                if (_subscribers is not null && _subscribers.RemoveAll(s => s.Actor.Equals(remove.Subscriber)) > 0 && _subscribers.Count == 0)
                 {
                     _subscribers = null;
                 }
@@ -158,7 +158,7 @@ public sealed class EntityActor : UntypedActor
         {
             foreach (var subscriber in _subscribers)
             {
-                subscriber.Tell(change);
+                subscriber.Deliver(change!);
             }
         }
         if (source == ChangeSource.Local)
@@ -180,7 +180,7 @@ public sealed class EntityActor : UntypedActor
         }
     }
 
-    private sealed class Producer(string id, EntityShared shared, Slot initial, List<IActorRef>? subscribers) : IIndirectActorProducer
+    private sealed class Producer(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers) : IIndirectActorProducer
     {
         public Type ActorType => typeof(EntityActor);
 

@@ -96,7 +96,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         var reset = new SubscriptionsReset(Kind, $"the {Kind.Name()} manager of node {_nodeName} failed ({reason.Message}) and restarted");
         foreach (var subscriber in _subscriptions.Subscribers)
         {
-            subscriber.Tell(reset);
+            subscriber.Actor.Tell(reset);
         }
         Context.Parent.Tell(new PipelineNotices.ManagerRestarting(Kind, reason.Message));
         base.PreRestart(reason, message);
@@ -359,7 +359,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             if (!_live.IsLive(id2) && add.Filter.Matches(Kind, id2)
                 && _model.ToEvent(id2, _view.Current(id2), _nodeName, initial: true) is { } initial)
             {
-                add.Subscriber.Tell(initial);
+                add.Subscriber.Deliver(initial);
             }
         }
         foreach (var (liveId, _) in _live.All().ToList())
@@ -376,7 +376,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     {
         if (_subscriptions.Add(add.Filter, add.Subscriber, out var newSubscriber) && newSubscriber)
         {
-            Context.WatchWith(add.Subscriber, new SubscriberStopped(add.Subscriber));
+            Context.WatchWith(add.Subscriber.Actor, new SubscriberStopped(add.Subscriber.Actor));
         }
     }
 

@@ -25,30 +25,28 @@ public sealed class SubscriptionSourceLostException(EntityKind kind, string reas
 public sealed record SubscriptionRegistration(EntityKind Kind, SubscriptionFilter Filter, IActorRef Manager);
 
 /// <summary>
-/// The actor side of one subscription: receives events from the entity actors and managers and
-/// hands them to the subscriber's <see cref="SubscriptionQueue"/>. A reader that stops reading
-/// never slows the actors: when it has its limit of unread changes (the current state it was sent
-/// first does not count), the subscription ends with <see cref="SubscriptionOverflowException"/>.
-/// It never goes silent: when a manager restarts it subscribes again (and the reader gets the
-/// current state again), and when a manager stops for good the subscription ends with
-/// <see cref="SubscriptionSourceLostException"/>.
+/// The actor side of one subscription: its identity and lifetime. Entity actors and managers put
+/// events straight into the subscriber's <see cref="SubscriptionQueue"/> (no actor in between); a
+/// reader that stops reading never slows them: when it has its limit of unread changes (the
+/// current state it was sent first does not count), the subscription ends with
+/// <see cref="SubscriptionOverflowException"/> and this actor is stopped. It never goes silent:
+/// when a manager restarts it subscribes again (and the reader gets the current state again), and
+/// when a manager stops for good the subscription ends with <see cref="SubscriptionSourceLostException"/>.
 /// </summary>
 public sealed class SubscriptionActor : UntypedActor
 {
     private readonly SubscriptionQueue _queue;
-    private readonly int _capacity;
     private readonly IReadOnlyList<SubscriptionRegistration> _registrations;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public SubscriptionActor(SubscriptionQueue queue, int capacity, IReadOnlyList<SubscriptionRegistration> registrations)
+    public SubscriptionActor(SubscriptionQueue queue, IReadOnlyList<SubscriptionRegistration> registrations)
     {
         _queue = queue;
-        _capacity = capacity;
         _registrations = registrations;
     }
 
-    public static Props Props(SubscriptionQueue queue, int capacity, IReadOnlyList<SubscriptionRegistration> registrations) =>
-        Akka.Actor.Props.Create(() => new SubscriptionActor(queue, capacity, registrations));
+    public static Props Props(SubscriptionQueue queue, IReadOnlyList<SubscriptionRegistration> registrations) =>
+        Akka.Actor.Props.Create(() => new SubscriptionActor(queue, registrations));
 
     protected override void PreStart()
     {
@@ -69,18 +67,12 @@ public sealed class SubscriptionActor : UntypedActor
     {
         switch (message)
         {
-            case StateEvent e:
-                if (!_queue.TryEnqueue(e))
-                {
-                    _queue.Complete(new SubscriptionOverflowException(_capacity));
-                    Context.Stop(Self);
-                }
-                break;
             case SubscriptionsReset reset:
                 _log.Warning("Subscribing again to {0} changes: {1}", reset.Kind, reset.Reason);
+                var subscriber = new Subscriber(Self, _queue);
                 foreach (var registration in _registrations.Where(r => r.Kind == reset.Kind))
                 {
-                    registration.Manager.Tell(new AddSubscription(registration.Filter, Self));
+                    registration.Manager.Tell(new AddSubscription(registration.Filter, subscriber));
                 }
                 break;
             case SubscriptionAdded:

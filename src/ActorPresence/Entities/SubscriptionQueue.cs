@@ -26,6 +26,24 @@ public sealed class SubscriptionQueue(int changeLimit)
     /// the unread events to be read.</summary>
     public Task Ended => _ended.Task;
 
+    public int ChangeLimit => changeLimit;
+
+    /// <summary>
+    /// Queues <paramref name="e"/>, as an entity actor or manager delivers it (from any thread). When
+    /// the subscriber already has its limit of unread changes the subscription ends with
+    /// <see cref="SubscriptionOverflowException"/> and this returns false (once); events offered
+    /// after the end are dropped.
+    /// </summary>
+    public bool Offer(StateEvent e)
+    {
+        if (TryEnqueue(e) || _ended.Task.IsCompleted)
+        {
+            return true;
+        }
+        Complete(new SubscriptionOverflowException(changeLimit));
+        return false;
+    }
+
     /// <summary>Queues <paramref name="e"/>, or returns false when the subscriber already has <c>changeLimit</c> unread changes.</summary>
     public bool TryEnqueue(StateEvent e)
     {

@@ -1,5 +1,4 @@
 using ActorPresence.Domain;
-using Akka.Actor;
 
 namespace ActorPresence.Entities;
 
@@ -10,20 +9,21 @@ namespace ActorPresence.Entities;
 /// </summary>
 internal sealed class Subscriptions(EntityKind kind)
 {
-    private readonly Dictionary<string, List<IActorRef>> _byId = new(StringComparer.Ordinal);
-    private readonly List<(SubscriptionFilter Filter, IActorRef Subscriber)> _byPrefix = [];
+    private readonly Dictionary<string, List<Subscriber>> _byId = new(StringComparer.Ordinal);
+    private readonly List<(SubscriptionFilter Filter, Subscriber Subscriber)> _byPrefix = [];
     // Every subscriber, with how many of its subscriptions are registered here.
-    private readonly Dictionary<IActorRef, int> _subscribers = [];
+    private readonly Dictionary<Subscriber, int> _subscribers = [];
+    private readonly Dictionary<Akka.Actor.IActorRef, Subscriber> _byActor = [];
 
     public int SubscriberCount => _subscribers.Count;
 
-    public IEnumerable<IActorRef> Subscribers => _subscribers.Keys;
+    public IEnumerable<Subscriber> Subscribers => _subscribers.Keys;
 
     public bool HasPrefixSubscriptions => _byPrefix.Count > 0;
 
     /// <summary>Registers a subscription; false when it was already there. <paramref name="newSubscriber"/>
     /// tells whether the subscriber had nothing here before (the manager then watches it).</summary>
-    public bool Add(SubscriptionFilter filter, IActorRef subscriber, out bool newSubscriber)
+    public bool Add(SubscriptionFilter filter, Subscriber subscriber, out bool newSubscriber)
     {
         newSubscriber = !_subscribers.ContainsKey(subscriber);
         if (filter.ExactId is { } id)
@@ -47,15 +47,16 @@ internal sealed class Subscriptions(EntityKind kind)
             _byPrefix.Add((filter, subscriber));
         }
         _subscribers[subscriber] = _subscribers.GetValueOrDefault(subscriber) + 1;
+        _byActor[subscriber.Actor] = subscriber;
         return true;
     }
 
     /// <summary>Forgets every subscription of <paramref name="subscriber"/>; returns the entities and
     /// prefixes it covered, whose actors must forget it too.</summary>
-    public Removal RemoveAll(IActorRef subscriber)
+    public Removal RemoveAll(Akka.Actor.IActorRef actor)
     {
         var removed = new Removal([], []);
-        if (!_subscribers.Remove(subscriber))
+        if (!_byActor.Remove(actor, out var subscriber) || !_subscribers.Remove(subscriber))
         {
             return removed;
         }
@@ -87,9 +88,9 @@ internal sealed class Subscriptions(EntityKind kind)
     }
 
     /// <summary>Every subscriber covering entity <paramref name="id"/>, each once.</summary>
-    public List<IActorRef> For(string id)
+    public List<Subscriber> For(string id)
     {
-        var result = new List<IActorRef>();
+        var result = new List<Subscriber>();
         if (_byId.TryGetValue(id, out var exact))
         {
             result.AddRange(exact);

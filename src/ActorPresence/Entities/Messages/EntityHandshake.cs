@@ -11,7 +11,7 @@ internal static class EntityHandshake
 
     /// <summary>The actor sends <c>Subscriber</c> its current state, then every change; it answers
     /// <c>ReplyTo</c> (if any) with <see cref="SubscriptionMessages.SubscriptionAdded"/> after the current state.</summary>
-    internal sealed record AddSubscriber(IActorRef Subscriber, IActorRef? ReplyTo);
+    internal sealed record AddSubscriber(Subscriber Subscriber, IActorRef? ReplyTo);
 
     internal sealed record RemoveSubscriber(IActorRef Subscriber);
 

@@ -9,7 +9,7 @@ public static class SubscriptionMessages
     /// <summary>Asked of a manager: <c>Subscriber</c> receives the current state of each matching entity
     /// (marked initial), then every change. Answered with <see cref="SubscriptionAdded"/>; for one
     /// entity once its current state has been sent, for a prefix once the subscription is registered.</summary>
-    public sealed record AddSubscription(SubscriptionFilter Filter, IActorRef Subscriber);
+    public sealed record AddSubscription(SubscriptionFilter Filter, Subscriber Subscriber);
 
     public sealed record SubscriptionAdded
     {
