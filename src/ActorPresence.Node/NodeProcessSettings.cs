@@ -32,6 +32,8 @@ public sealed record NodeProcessSettings(
     /// <summary>Shortest API token accepted: guessing one must be out of the question.</summary>
     public const int MinTokenLength = 16;
 
+    internal static readonly string TokenRule = $"must be at least {MinTokenLength} printable ASCII characters without spaces";
+
     public static NodeProcessSettings FromConfig(Config config)
     {
         var section = new SettingsReader(config, "actorpresence.node");
@@ -39,7 +41,7 @@ public sealed record NodeProcessSettings(
         var apiToken = section.String("api-token");
         if (apiToken.Length > 0 && (apiToken.Length < MinTokenLength || apiToken.Any(c => c is <= ' ' or > '~')))
         {
-            throw section.Invalid("api-token", $"must be at least {MinTokenLength} printable ASCII characters without spaces");
+            throw section.Invalid("api-token", TokenRule);
         }
         var format = section.String("log-format");
         var logFormat = format.ToLowerInvariant() switch

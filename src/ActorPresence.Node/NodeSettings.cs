@@ -200,6 +200,11 @@ public sealed record NodeSettings(
                 _ => throw new NodeOptionsException(Describe(spec.Name, $"must be on/off, true/false or 1/0 (got '{value}')")),
             };
         }
+        if (spec.Path == "actorpresence.node.api-token" && value.Any(char.IsWhiteSpace))
+        {
+            // HOCON trims quoted strings: a token of blanks would become "no token", an open API.
+            throw new NodeOptionsException(Describe(spec.Name, NodeProcessSettings.TokenRule));
+        }
         if (spec.Name is "--port" or "--http-port")
         {
             return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
