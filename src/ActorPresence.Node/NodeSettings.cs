@@ -8,16 +8,6 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorPresence.Node;
 
-/// <summary>How the node writes its log to the console.</summary>
-public enum NodeLogFormat
-{
-    /// <summary>One line per event: time, level, category, message.</summary>
-    Simple,
-
-    /// <summary>One JSON object per line, with the event's structured properties.</summary>
-    Json,
-}
-
 /// <summary>A bad option or file: the node does not start, and says which one.</summary>
 public sealed class NodeOptionsException(string message) : Exception(message);
 
@@ -60,9 +50,6 @@ public sealed record NodeSettings(
         new("--log-format", "ACTORPRESENCE_LOG_FORMAT", "actorpresence.node.log-format", "console log format: simple (one line per event) or json (one JSON object per line)"),
     ];
 
-    /// <summary>Shortest API token accepted: guessing one must be out of the question.</summary>
-    public const int MinTokenLength = 16;
-
     internal const string ConfigOption = "--config";
     internal const string ConfigEnv = "ACTORPRESENCE_CONFIG";
 
@@ -104,55 +91,23 @@ public sealed record NodeSettings(
             }
         }
         var user = ConfigurationFactory.ParseString(string.Join("\n", overrides)).WithFallback(file);
+        // The settings records read what user leaves unset from the embedded defaults.
+        var node = Checked(() => NodeProcessSettings.FromConfig(user));
+        var dataDir = Path.GetFullPath(node.DataDir);
+        var seedOnly = Checked(() => ActorPresenceConfig.IsSeedOnly(user));
         // The durable store lives in the data directory unless the file names another place.
-        var layered = user.WithFallback(ActorPresenceConfig.Defaults);
-        if (string.IsNullOrWhiteSpace(layered.GetString("actorpresence.durable.path", "")) && !SeedOnlyOrInvalid(layered))
+        if (!seedOnly && !Checked(() => DurableSettings.FromConfig(user)).Enabled)
         {
-            var dataDir = layered.GetString("actorpresence.node.data-dir", "./data");
-            var store = Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDir) ? "./data" : dataDir), "ddata.sqlite");
+            var store = Path.Combine(dataDir, "ddata.sqlite");
             user = ConfigurationFactory.ParseString($"actorpresence.durable.path = {ActorPresenceConfig.Quote(store)}").WithFallback(user);
         }
-        Config config;
-        try
-        {
-            config = ActorPresenceConfig.Build(new ActorPresenceOptions(), user);
-        }
-        catch (ConfigurationException e)
-        {
-            throw new NodeOptionsException(Describe("--node-name", e.Message));
-        }
-        return Validate(config);
-    }
+        var config = Checked(() => ActorPresenceConfig.Build(new ActorPresenceOptions(), user));
+        // Settings of the library itself (key-count, timeouts…) are checked here too, so a bad file stops the start.
+        Checked(() => seedOnly ? null : ActorPresenceSettings.FromConfig(config));
 
-    private static NodeSettings Validate(Config config)
-    {
-        T Read<T>(string option, Func<T> read)
-        {
-            try
-            {
-                return read();
-            }
-            catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException or ArgumentException or NotSupportedException)
-            {
-                throw new NodeOptionsException(Describe(option, e.Message));
-            }
-        }
-
-        var name = Read("--node-name", () => ActorPresenceSettings.ResolveNodeName(config.GetString("actorpresence.node-name", "")));
-        var hostname = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
-        if (string.IsNullOrWhiteSpace(hostname))
-        {
-            throw new NodeOptionsException(Describe("--hostname", "must not be empty"));
-        }
-        var port = Read("--port", () => config.GetInt("akka.remote.dot-netty.tcp.port"));
-        CheckPort("--port", port);
-        var httpHostname = config.GetString("actorpresence.node.http-hostname", "");
-        if (string.IsNullOrWhiteSpace(httpHostname))
-        {
-            throw new NodeOptionsException(Describe("--http-hostname", "must not be empty"));
-        }
-        var httpPort = Read("--http-port", () => config.GetInt("actorpresence.node.http-port"));
-        CheckPort("--http-port", httpPort);
+        var remoting = new SettingsReader(config, "akka.remote.dot-netty.tcp");
+        var hostname = Checked(() => remoting.NonEmpty("hostname"));
+        var port = Checked(() => remoting.Int("port", 0, 65535));
         var seeds = config.GetStringList("akka.cluster.seed-nodes") ?? [];
         foreach (var seed in seeds)
         {
@@ -165,21 +120,7 @@ public sealed record NodeSettings(
                 throw new NodeOptionsException(Describe("--seeds", $"'{seed}' names actor system '{address.System}'; every node's is '{Hosting.ActorPresenceHostingExtensions.ActorSystemName}'"));
             }
         }
-        var dataDir = config.GetString("actorpresence.node.data-dir", "");
-        if (string.IsNullOrWhiteSpace(dataDir))
-        {
-            throw new NodeOptionsException(Describe("--data-dir", "must not be empty"));
-        }
-        var seedOnly = Read("--seed-only", () => ActorPresenceConfig.IsSeedOnly(config));
-        // Settings of the library itself (key-count, timeouts…) are checked here too, so a bad file stops the start.
-        Read("--config", () => seedOnly ? null : ActorPresenceSettings.FromConfig(config));
-        var apiToken = config.GetString("actorpresence.node.api-token", "");
-        if (apiToken.Length > 0 && (apiToken.Length < MinTokenLength || apiToken.Any(c => c is <= ' ' or > '~')))
-        {
-            throw new NodeOptionsException(Describe("--api-token", $"must be at least {MinTokenLength} printable ASCII characters without spaces"));
-        }
-        var openReads = Read("--open-reads", () => config.GetBoolean("actorpresence.node.open-reads", false));
-        var akkaLevel = config.GetString("akka.loglevel", "INFO");
+        var akkaLevel = Checked(() => new SettingsReader(config, "akka").String("loglevel"));
         var logLevel = akkaLevel.ToUpperInvariant() switch
         {
             "DEBUG" => LogLevel.Debug,
@@ -189,35 +130,29 @@ public sealed record NodeSettings(
             "OFF" => LogLevel.None,
             _ => throw new NodeOptionsException(Describe("--log-level", $"must be DEBUG, INFO, WARNING, ERROR or OFF (got '{akkaLevel}')")),
         };
-        var format = config.GetString("actorpresence.node.log-format", "simple");
-        var logFormat = format.ToLowerInvariant() switch
-        {
-            "simple" => NodeLogFormat.Simple,
-            "json" => NodeLogFormat.Json,
-            _ => throw new NodeOptionsException(Describe("--log-format", $"must be simple or json (got '{format}')")),
-        };
-        return new NodeSettings(config, name, hostname, port, httpHostname, httpPort, seeds.ToList(), Path.GetFullPath(dataDir), seedOnly,
-            apiToken.Length > 0 ? apiToken : null, openReads, logLevel, logFormat);
+        return new NodeSettings(config, ActorPresenceSettings.NodeNameOf(config), hostname, port, node.HttpHostname, node.HttpPort, seeds.ToList(), dataDir, seedOnly,
+            node.ApiToken, node.OpenReads, logLevel, node.LogFormat);
     }
 
-    // A bad seed-only value is reported, naming the option, by Validate.
-    private static bool SeedOnlyOrInvalid(Config config)
+    /// <summary>
+    /// Runs one read of the configuration; a bad value stops the start with a message naming the
+    /// option that sets its key, or <c>--config</c> for a key no option sets.
+    /// </summary>
+    private static T Checked<T>(Func<T> read)
     {
         try
         {
-            return ActorPresenceConfig.IsSeedOnly(config);
+            return read();
         }
-        catch (ConfigurationException)
+        catch (InvalidSettingException e)
         {
-            return true;
+            throw new NodeOptionsException(Specs.FirstOrDefault(s => s.Path == e.Key) is { } spec
+                ? Describe(spec.Name, e.Problem)
+                : Describe(ConfigOption, e.Message));
         }
-    }
-
-    private static void CheckPort(string option, int port)
-    {
-        if (port is < 0 or > 65535)
+        catch (ConfigurationException e)
         {
-            throw new NodeOptionsException(Describe(option, $"must be 0–65535 (got {port})"));
+            throw new NodeOptionsException(Describe(ConfigOption, e.Message));
         }
     }
 
@@ -264,6 +199,11 @@ public sealed record NodeSettings(
                 "off" or "false" or "no" or "0" => "off",
                 _ => throw new NodeOptionsException(Describe(spec.Name, $"must be on/off, true/false or 1/0 (got '{value}')")),
             };
+        }
+        if (spec.Path == "actorpresence.node.api-token" && value.Any(char.IsWhiteSpace))
+        {
+            // HOCON trims quoted strings: a token of blanks would become "no token", an open API.
+            throw new NodeOptionsException(Describe(spec.Name, NodeProcessSettings.TokenRule));
         }
         if (spec.Name is "--port" or "--http-port")
         {

@@ -21,34 +21,27 @@ public sealed record ActorPresenceSettings(
 
     public static ActorPresenceSettings FromConfig(Config config)
     {
-        var section = config.GetConfig("actorpresence")
-            ?? throw new ConfigurationException("the actorpresence configuration section is missing");
-        var keyCount = Read(section, "key-count", c => c.GetInt("key-count", 0));
-        if (keyCount is < 1 or > 4096)
+        // A configuration without the section was not built for ActorPresence (ActorPresenceConfig.Build
+        // adds the defaults): refused rather than quietly read from the defaults.
+        if (!config.HasPath("actorpresence"))
         {
-            throw new ConfigurationException($"actorpresence.key-count must be 1–4096 (got {keyCount})");
+            throw new ConfigurationException("the actorpresence configuration section is missing");
         }
-        var buffer = Read(section, "subscriber-buffer", c => c.GetInt("subscriber-buffer", 0));
-        if (buffer < 1)
-        {
-            throw new ConfigurationException($"actorpresence.subscriber-buffer must be at least 1 (got {buffer})");
-        }
-        var role = section.GetString("role", "");
-        if (string.IsNullOrWhiteSpace(role))
-        {
-            throw new ConfigurationException("actorpresence.role must not be empty");
-        }
+        var section = new SettingsReader(config, "actorpresence");
         return new ActorPresenceSettings(
-            ResolveNodeName(section.GetString("node-name", "")),
-            role,
-            keyCount,
-            Positive(section, "passivate-idle-after"),
-            Positive(section, "write-timeout"),
-            Positive(section, "ask-timeout"),
-            buffer,
-            Read(section, "direct-path.enabled", c => c.GetBoolean("direct-path.enabled", true)),
-            Positive(section, "replica-poll-interval"));
+            NodeNameOf(config),
+            section.NonEmpty("role"),
+            section.Int("key-count", 1, 4096),
+            section.Positive("passivate-idle-after"),
+            section.Positive("write-timeout"),
+            section.Positive("ask-timeout"),
+            section.Int("subscriber-buffer", 1),
+            section.Flag("direct-path.enabled"),
+            section.Positive("replica-poll-interval"));
     }
+
+    /// <summary>The node name <paramref name="config"/> gives (<c>actorpresence.node-name</c>), or the host's.</summary>
+    public static NodeName NodeNameOf(Config config) => ResolveNodeName(new SettingsReader(config, "actorpresence").String("node-name"));
 
     /// <summary>The configured name, or one made from the machine's host name when none is set.</summary>
     public static NodeName ResolveNodeName(string? configured)
@@ -61,30 +54,11 @@ public sealed record ActorPresenceSettings(
             }
             catch (ValidationException e)
             {
-                throw new ConfigurationException($"actorpresence.{e.Message}");
+                throw new InvalidSettingException("actorpresence.node-name", e.Rule);
             }
         }
         var fromHost = new string(Environment.MachineName.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').Take(NodeName.MaxLength).ToArray());
         return new NodeName(fromHost.Length > 0 ? fromHost : "node");
-    }
-
-    /// <summary>Reads one value; a malformed one is reported with its key rather than as a bare format error.</summary>
-    private static T Read<T>(Config section, string key, Func<Config, T> read)
-    {
-        try
-        {
-            return read(section);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentException)
-        {
-            throw new ConfigurationException($"actorpresence.{key} has a malformed value ({section.GetValue(key)}): {e.Message}");
-        }
-    }
-
-    private static TimeSpan Positive(Config section, string key)
-    {
-        var value = Read(section, key, c => c.GetTimeSpan(key, TimeSpan.Zero));
-        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"actorpresence.{key} must be a positive duration");
     }
 }
 
@@ -120,26 +94,28 @@ public static class ActorPresenceConfig
             merged = merged.WithFallback(user);
         }
         merged = merged.WithFallback(Defaults);
-        var name = ActorPresenceSettings.ResolveNodeName(merged.GetString("actorpresence.node-name", ""));
-        var role = merged.GetString("actorpresence.role", "telephony");
+        var section = new SettingsReader(merged, "actorpresence");
+        var name = ActorPresenceSettings.NodeNameOf(merged);
+        var role = section.NonEmpty("role");
         // A dedicated seed takes the seed role instead of the telephony one, so distributed data
         // (limited to the telephony role) keeps no replica on it.
-        var ownRole = IsSeedOnly(merged) ? merged.GetString("actorpresence.seed-role", "seed") : role;
+        var ownRole = IsSeedOnly(merged) ? section.NonEmpty("seed-role") : role;
         var roles = (merged.GetStringList("akka.cluster.roles") ?? [])
             .Where(r => !r.StartsWith(NodeRolePrefix, StringComparison.Ordinal))
             .Append(ownRole)
             .Append(NodeRole(name))
             .Distinct(StringComparer.Ordinal);
-        var tls = merged.GetBoolean("actorpresence.tls.enabled", false) ? "on" : "off";
-        var durablePath = merged.GetString("actorpresence.durable.path", "");
+        var tls = TlsSettings.FromConfig(merged).Enabled ? "on" : "off";
+        var durableSettings = DurableSettings.FromConfig(merged);
         var durable = "";
-        if (!string.IsNullOrWhiteSpace(durablePath))
+        if (durableSettings.Path is { } durablePath)
         {
             var keys = new List<string> { KeySpace.KeyIdPrefix(EntityKind.Mailbox) + "*", KeySpace.KeyIdPrefix(EntityKind.Presence) + "*" };
-            if (merged.GetBoolean("actorpresence.durable.devices", false))
+            if (durableSettings.Devices)
             {
                 keys.Add(KeySpace.KeyIdPrefix(EntityKind.Device) + "*");
             }
+            // SqliteDurableStore reads its file from Akka's durable section, where it is put here.
             durable = $"""
                 akka.cluster.distributed-data.durable.keys = [{string.Join(", ", keys.Select(Quote))}]
                 akka.cluster.distributed-data.durable.store-actor-class = "ActorPresence.Replication.SqliteDurableStore, ActorPresence"
@@ -156,17 +132,7 @@ public static class ActorPresenceConfig
     }
 
     /// <summary>Whether the configuration describes a dedicated seed node (no telephony state).</summary>
-    public static bool IsSeedOnly(Config config)
-    {
-        try
-        {
-            return config.GetBoolean("actorpresence.seed-only", false);
-        }
-        catch (Exception e) when (e is NotSupportedException or FormatException)
-        {
-            throw new ConfigurationException($"actorpresence.seed-only must be on or off (got {config.GetValue("actorpresence.seed-only")})");
-        }
-    }
+    public static bool IsSeedOnly(Config config) => new SettingsReader(config, "actorpresence").Flag("seed-only");
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>

@@ -430,6 +430,97 @@ public sealed class NodeOptionsTests : IDisposable
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("actorpresence.node.open-reads = maybe", "--open-reads")]
+    [InlineData("actorpresence.node.log-format = xml", "--log-format")]
+    [InlineData("actorpresence.node.http-hostname = \"\"", "--http-hostname")]
+    [InlineData("actorpresence.node.data-dir = [\"a\"]", "--data-dir")]
+    [InlineData("actorpresence.node.api-token = short", "--api-token")]
+    [InlineData("akka.loglevel = [INFO]", "--log-level")]
+    [InlineData("actorpresence.durable.devices = maybe", "actorpresence.durable.devices")]
+    [InlineData("actorpresence.tls.enabled = on", "actorpresence.tls.certificate-path")]
+    public void A_config_file_with_a_bad_node_durable_or_tls_setting_is_refused_naming_the_option_or_the_key(string text, string named)
+    {
+        var file = WriteConfig(text);
+
+        var error = Refused("--config", file);
+
+        Assert.StartsWith(named.StartsWith("--", StringComparison.Ordinal) ? named : "--config", error.Message, StringComparison.Ordinal);
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("                ")]
+    [InlineData(" abcdefghijklmnopqrstuvwxyz")]
+    public void An_api_token_of_blanks_or_with_blanks_around_it_in_the_environment_is_refused_not_taken_as_no_token(string token)
+    {
+        // HOCON trims quoted strings, so the check must see the value before it becomes HOCON.
+        var error = Refused(new Dictionary<string, string> { ["ACTORPRESENCE_API_TOKEN"] = token });
+
+        Assert.StartsWith("--api-token", error.Message, StringComparison.Ordinal);
+    }
+
+    // ---- the durable store ----
+
+    [Fact]
+    public void The_durable_store_lives_in_the_data_directory_unless_the_file_names_another_place()
+    {
+        var elsewhere = Path.Combine(_dir, "elsewhere.sqlite");
+        var file = WriteConfig($"actorpresence.durable.path = {ActorPresenceConfig.Quote(elsewhere)}");
+        const string Store = "akka.cluster.distributed-data.durable.sqlite.path";
+
+        Assert.Equal(Path.Combine(Path.GetFullPath("some-data"), "ddata.sqlite"), Resolve("--data-dir", "some-data").Config.GetString(Store));
+        Assert.Equal(elsewhere, Resolve("--config", file, "--data-dir", "some-data").Config.GetString(Store));
+        Assert.False(Resolve("--seed-only").Config.HasPath(Store));
+    }
+
+    // ---- the actorpresence.node section ----
+
+    [Fact]
+    public void The_node_section_read_from_the_defaults_binds_http_to_loopback_with_no_token()
+    {
+        var expected = new NodeProcessSettings("127.0.0.1", 5080, "./data", null, false, NodeLogFormat.Simple);
+
+        Assert.Equal(expected, NodeProcessSettings.FromConfig(ActorPresenceConfig.Defaults));
+        // A configuration with nothing in it reads the same values from the embedded file.
+        Assert.Equal(expected, NodeProcessSettings.FromConfig(Akka.Configuration.Config.Empty));
+    }
+
+    [Theory]
+    [InlineData("actorpresence.node.http-port = 65536", "actorpresence.node.http-port")]
+    [InlineData("actorpresence.node.http-port = -1", "actorpresence.node.http-port")]
+    [InlineData("actorpresence.node.http-port = http", "actorpresence.node.http-port")]
+    [InlineData("actorpresence.node.http-hostname = \" \"", "actorpresence.node.http-hostname")]
+    [InlineData("actorpresence.node.data-dir = \"\"", "actorpresence.node.data-dir")]
+    [InlineData("actorpresence.node.api-token = short", "actorpresence.node.api-token")]
+    [InlineData("actorpresence.node.open-reads = sometimes", "actorpresence.node.open-reads")]
+    [InlineData("actorpresence.node.log-format = xml", "actorpresence.node.log-format")]
+    public void A_bad_node_setting_is_refused_naming_the_key(string hocon, string key)
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => NodeProcessSettings.FromConfig(Akka.Configuration.ConfigurationFactory.ParseString(hocon)));
+
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith(key, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_http_port_out_of_range_is_refused_with_the_range_and_the_value()
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => NodeProcessSettings.FromConfig(Akka.Configuration.ConfigurationFactory.ParseString("actorpresence.node.http-port = 70000")));
+
+        Assert.Equal("actorpresence.node.http-port must be 0–65535 (got 70000)", e.Message);
+    }
+
+    [Fact]
+    public void The_node_settings_never_print_the_api_token()
+    {
+        var token = new string('k', NodeProcessSettings.MinTokenLength);
+        var settings = NodeProcessSettings.FromConfig(Akka.Configuration.ConfigurationFactory.ParseString($"actorpresence.node.api-token = {token}"));
+
+        Assert.Equal(token, settings.ApiToken);
+        Assert.DoesNotContain(token, settings.ToString(), StringComparison.Ordinal);
+    }
+
     // ---- the real executable ----
 
     private sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);

@@ -1,3 +1,4 @@
+using ActorPresence.Domain;
 using ActorPresence.Replication;
 using ActorPresence.Serialization;
 using Akka.Configuration;
@@ -240,8 +241,9 @@ public sealed class ConfigurationTests
     [Fact]
     public void An_invalid_node_name_in_the_options_is_refused_naming_the_key()
     {
-        var e = Assert.Throws<ConfigurationException>(() => ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "pbx 1" }));
+        var e = Assert.Throws<InvalidSettingException>(() => ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "pbx 1" }));
 
+        Assert.Equal("actorpresence.node-name", e.Key);
         Assert.Contains("actorpresence.node-name", e.Message, StringComparison.Ordinal);
     }
 
@@ -263,8 +265,9 @@ public sealed class ConfigurationTests
     [InlineData("actorpresence.role = \"\"", "actorpresence.role")]
     public void An_invalid_setting_is_refused_with_a_message_naming_the_key(string hocon, string key)
     {
-        var e = Assert.Throws<ConfigurationException>(() => ActorPresenceSettings.FromConfig(Over(hocon)));
+        var e = Assert.Throws<InvalidSettingException>(() => ActorPresenceSettings.FromConfig(Over(hocon)));
 
+        Assert.Equal(key, e.Key);
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
     }
 
@@ -273,9 +276,157 @@ public sealed class ConfigurationTests
     [InlineData("actorpresence.key-count = lots", "actorpresence.key-count")]
     public void A_malformed_setting_is_refused_as_a_configuration_error_naming_the_key(string hocon, string key)
     {
-        var e = Assert.Throws<ConfigurationException>(() => ActorPresenceSettings.FromConfig(Over(hocon)));
+        var e = Assert.Throws<InvalidSettingException>(() => ActorPresenceSettings.FromConfig(Over(hocon)));
 
+        Assert.Equal(key, e.Key);
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_the_configuration_leaves_out_is_read_from_the_embedded_defaults()
+    {
+        // No fallback given: only the node name is set, every other key comes from actorpresence.conf.
+        var settings = ActorPresenceSettings.FromConfig(ConfigurationFactory.ParseString("actorpresence.node-name = pbx-1"));
+
+        Assert.Equal(Defaults.GetInt("actorpresence.key-count"), settings.KeyCount);
+        Assert.Equal(Defaults.GetString("actorpresence.role"), settings.Role);
+        Assert.Equal(Defaults.GetTimeSpan("actorpresence.replica-poll-interval", null), settings.ReplicaPollInterval);
+    }
+
+    [Fact]
+    public void A_key_with_no_default_in_the_embedded_file_is_refused_rather_than_given_one_in_code()
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => new SettingsReader(Config.Empty, "actorpresence").Int("no-such-key", 1));
+
+        Assert.Equal("actorpresence.no-such-key", e.Key);
+    }
+
+    [Theory]
+    [InlineData("actorpresence.seed-only = maybe", "actorpresence.seed-only")]
+    [InlineData("actorpresence.role = \"\"", "actorpresence.role")]
+    [InlineData("actorpresence.seed-only = on\nactorpresence.seed-role = \"\"", "actorpresence.seed-role")]
+    public void Build_refuses_a_bad_role_or_seed_setting_naming_the_key(string hocon, string key)
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "t1" }, ConfigurationFactory.ParseString(hocon)));
+
+        Assert.Equal(key, e.Key);
+    }
+
+    [Fact]
+    public void A_dedicated_seed_takes_the_seed_role_from_the_defaults_instead_of_telephony()
+    {
+        var config = ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "s1", SeedOnly = true });
+
+        Assert.Equal([Defaults.GetString("actorpresence.seed-role"), "ap-node:s1"], config.GetStringList("akka.cluster.roles"));
+    }
+
+    // ---- the durable section ----
+
+    [Fact]
+    public void The_durable_section_read_from_the_defaults_keeps_state_in_memory_only()
+    {
+        var fromDefaults = DurableSettings.FromConfig(Defaults);
+
+        Assert.Equal(new DurableSettings(null, false), fromDefaults);
+        Assert.False(fromDefaults.Enabled);
+        // A configuration with nothing in it reads the same values from the embedded file.
+        Assert.Equal(fromDefaults, DurableSettings.FromConfig(Config.Empty));
+    }
+
+    [Fact]
+    public void The_durable_section_takes_what_is_set_and_the_rest_from_the_defaults()
+    {
+        var settings = DurableSettings.FromConfig(ConfigurationFactory.ParseString("actorpresence.durable.devices = on"));
+
+        Assert.Equal(new DurableSettings(null, true), settings);
+    }
+
+    [Theory]
+    [InlineData("actorpresence.durable.devices = maybe", "actorpresence.durable.devices")]
+    [InlineData("actorpresence.durable.devices = [on]", "actorpresence.durable.devices")]
+    [InlineData("actorpresence.durable.path = [\"a\", \"b\"]", "actorpresence.durable.path")]
+    [InlineData("actorpresence.durable.path = null", "actorpresence.durable.path")]
+    public void A_malformed_durable_setting_is_refused_naming_the_key(string hocon, string key)
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => DurableSettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
+
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith(key, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_without_a_durable_path_configures_no_durable_store()
+    {
+        var config = ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "t1" });
+
+        Assert.False(config.HasPath("akka.cluster.distributed-data.durable.sqlite.path"));
+        Assert.False(config.HasPath("akka.cluster.distributed-data.durable.store-actor-class"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Build_hands_the_durable_path_to_the_SQLite_store_and_keeps_device_keys_on_disk_only_when_asked(bool devices)
+    {
+        var user = ConfigurationFactory.ParseString($"""
+            actorpresence.durable.path = "/var/lib/ap/ddata.sqlite"
+            actorpresence.durable.devices = {(devices ? "on" : "off")}
+            """);
+
+        var config = ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "t1" }, user);
+
+        Assert.Equal("/var/lib/ap/ddata.sqlite", config.GetString("akka.cluster.distributed-data.durable.sqlite.path"));
+        Assert.Equal(typeof(SqliteDurableStore), Type.GetType(config.GetString("akka.cluster.distributed-data.durable.store-actor-class")));
+        var keys = config.GetStringList("akka.cluster.distributed-data.durable.keys");
+        Assert.Contains(KeySpace.KeyIdPrefix(EntityKind.Mailbox) + "*", keys);
+        Assert.Contains(KeySpace.KeyIdPrefix(EntityKind.Presence) + "*", keys);
+        Assert.Equal(devices, keys.Contains(KeySpace.KeyIdPrefix(EntityKind.Device) + "*"));
+    }
+
+    // ---- the tls section ----
+
+    [Fact]
+    public void The_tls_section_read_from_the_defaults_is_off_with_no_files()
+    {
+        var fromDefaults = TlsSettings.FromConfig(Defaults);
+
+        Assert.Equal(new TlsSettings(false, null, "", null), fromDefaults);
+        Assert.Equal(fromDefaults, TlsSettings.FromConfig(Config.Empty));
+        Assert.Equal("off", ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "t1" }).GetString("akka.remote.dot-netty.tcp.enable-ssl"));
+    }
+
+    [Fact]
+    public void The_tls_section_with_both_files_turns_on_ssl_in_remoting()
+    {
+        var user = ConfigurationFactory.ParseString("""
+            actorpresence.tls { enabled = on, certificate-path = "/etc/ap/node.pfx", certificate-password = "secret", ca-path = "/etc/ap/ca.pem" }
+            """);
+
+        Assert.Equal(new TlsSettings(true, "/etc/ap/node.pfx", "secret", "/etc/ap/ca.pem"), TlsSettings.FromConfig(user));
+        Assert.Equal("on", ActorPresenceConfig.Build(new ActorPresenceOptions { NodeName = "t1" }, user).GetString("akka.remote.dot-netty.tcp.enable-ssl"));
+    }
+
+    [Theory]
+    [InlineData("actorpresence.tls.enabled = maybe", "actorpresence.tls.enabled")]
+    [InlineData("actorpresence.tls { enabled = on, ca-path = \"/etc/ap/ca.pem\" }", "actorpresence.tls.certificate-path")]
+    [InlineData("actorpresence.tls { enabled = on, certificate-path = \"/etc/ap/node.pfx\" }", "actorpresence.tls.ca-path")]
+    [InlineData("actorpresence.tls { enabled = on, certificate-path = \" \", ca-path = \"/etc/ap/ca.pem\" }", "actorpresence.tls.certificate-path")]
+    [InlineData("actorpresence.tls.certificate-password = [1, 2]", "actorpresence.tls.certificate-password")]
+    public void A_bad_tls_setting_is_refused_naming_the_key(string hocon, string key)
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => TlsSettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
+
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith(key, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_tls_settings_never_print_the_certificate_password()
+    {
+        var settings = new TlsSettings(true, "/etc/ap/node.pfx", "hunter2-secret", "/etc/ap/ca.pem");
+
+        Assert.DoesNotContain("hunter2-secret", settings.ToString(), StringComparison.Ordinal);
+        Assert.Contains("/etc/ap/node.pfx", settings.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

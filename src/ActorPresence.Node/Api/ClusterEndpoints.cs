@@ -29,7 +29,7 @@ public static class ClusterEndpoints
                     m.Roles.Where(r => !r.StartsWith(ActorPresenceConfig.NodeRolePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()))
                 .ToList();
             var self = members.FirstOrDefault(m => m.Address == cluster.SelfAddress.ToString())?.Node
-                       ?? ActorPresenceSettings.ResolveNodeName(system.Settings.Config.GetString("actorpresence.node-name", "")).Value;
+                       ?? ActorPresenceSettings.NodeNameOf(system.Settings.Config).Value;
             return Results.Ok(new ClusterDoc(self, cluster.SelfAddress.ToString(), state.Leader?.ToString(), members));
         });
 

@@ -70,7 +70,7 @@ public sealed class ActorPresenceMetrics : IExtension
 
     internal ActorPresenceMetrics(ExtendedActorSystem system)
     {
-        NodeName = ActorPresenceSettings.ResolveNodeName(system.Settings.Config.GetString("actorpresence.node-name", "")).Value;
+        NodeName = ActorPresenceSettings.NodeNameOf(system.Settings.Config).Value;
         _node = new("node", NodeName);
         _cluster = Cluster.Get(system);
         Nodes[this] = true;

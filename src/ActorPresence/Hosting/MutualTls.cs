@@ -15,20 +15,22 @@ namespace ActorPresence.Hosting;
 public static class MutualTls
 {
     /// <summary>The DotNetty SSL setup for <paramref name="config"/>, or null when TLS is off.</summary>
-    public static DotNettySslSetup? SetupFor(Config config)
+    public static DotNettySslSetup? SetupFor(Config config) => SetupFor(TlsSettings.FromConfig(config));
+
+    /// <summary>The DotNetty SSL setup for <paramref name="tls"/>, or null when TLS is off.</summary>
+    public static DotNettySslSetup? SetupFor(TlsSettings tls)
     {
-        var tls = config.GetConfig("actorpresence.tls");
-        if (tls is null || !tls.GetBoolean("enabled", false))
+        if (!tls.Enabled)
         {
             return null;
         }
-        var certificatePath = Required(tls, "certificate-path");
-        var caPath = Required(tls, "ca-path");
+        var certificatePath = tls.CertificatePath ?? throw new InvalidSettingException("actorpresence.tls.certificate-path", TlsSettings.RequiredWhenEnabled);
+        var caPath = tls.CaPath ?? throw new InvalidSettingException("actorpresence.tls.ca-path", TlsSettings.RequiredWhenEnabled);
         X509Certificate2 certificate;
         X509Certificate2Collection authorities;
         try
         {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(certificatePath, tls.GetString("certificate-password", ""));
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(certificatePath, tls.CertificatePassword);
             authorities = [];
             authorities.ImportFromPemFile(caPath);
         }
@@ -38,11 +40,11 @@ public static class MutualTls
         }
         if (!certificate.HasPrivateKey)
         {
-            throw new ConfigurationException($"actorpresence.tls.certificate-path: '{certificatePath}' has no private key");
+            throw new InvalidSettingException("actorpresence.tls.certificate-path", $"names '{certificatePath}', which has no private key");
         }
         if (authorities.Count == 0)
         {
-            throw new ConfigurationException($"actorpresence.tls.ca-path: '{caPath}' holds no certificate");
+            throw new InvalidSettingException("actorpresence.tls.ca-path", $"names '{caPath}', which holds no certificate");
         }
         return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, TrustOnly(authorities));
     }
@@ -69,10 +71,4 @@ public static class MutualTls
             }
             return trusted;
         };
-
-    private static string Required(Config tls, string key)
-    {
-        var value = tls.GetString(key, "");
-        return string.IsNullOrWhiteSpace(value) ? throw new ConfigurationException($"actorpresence.tls.{key} is required when actorpresence.tls.enabled = on") : value;
-    }
 }

@@ -29,10 +29,11 @@ public sealed class SqliteDurableStore : ReceiveActor
 
     public SqliteDurableStore(Config durableConfig)
     {
-        var path = durableConfig.GetString("sqlite.path", "");
+        // Akka hands the store its durable section; ActorPresenceConfig.Build puts actorpresence.durable.path there.
+        var path = durableConfig.GetString("sqlite.path");
         if (string.IsNullOrWhiteSpace(path))
         {
-            throw new ConfigurationException("akka.cluster.distributed-data.durable.sqlite.path must name the store's file");
+            throw new ConfigurationException("akka.cluster.distributed-data.durable.sqlite.path (from actorpresence.durable.path) must name the store's file");
         }
         _path = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
