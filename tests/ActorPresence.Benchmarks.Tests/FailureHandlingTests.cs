@@ -140,7 +140,7 @@ public sealed class FailureHandlingTests
 
         var done = await phases.RunStepsAsync("3 nodes",
         [
-            ("scale writes", () => throw new InvalidOperationException("n2 exited with code 137")),
+            ("scale writes", () => throw new NodeDownException("n2 exited with code 137")),
             ("new node", () => Run(ran, "new node")),
             ("partition", () => Run(ran, "partition")),
         ], () => throw new TimeoutException("cluster of 3 not Up after 60 s (n1 sees 2, n2 sees 0, n3 sees 2)"));
@@ -149,9 +149,20 @@ public sealed class FailureHandlingTests
         Assert.Empty(ran);
         Assert.Equal(
         [
-            new PhaseFailure("3 nodes: scale writes", "InvalidOperationException: n2 exited with code 137"),
+            new PhaseFailure("3 nodes: scale writes", "n2 exited with code 137"),
             new PhaseFailure("3 nodes: recovery", "cluster of 3 not Up after 60 s (n1 sees 2, n2 sees 0, n3 sees 2); not measured: new node, partition"),
         ], phases.Failures);
+    }
+
+    [Fact]
+    public async Task An_unexpected_exception_is_recorded_with_its_type()
+    {
+        var phases = new PhaseLog(TextWriter.Null);
+
+        var ok = await phases.RunAsync("3 nodes: scale writes", () => throw new KeyNotFoundException("members"));
+
+        Assert.False(ok);
+        Assert.Equal("KeyNotFoundException: members", Assert.Single(phases.Failures).Message);
     }
 
     [Fact]

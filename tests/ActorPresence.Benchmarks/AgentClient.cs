@@ -19,6 +19,9 @@ public sealed class NodeCallException(string node, string purpose, HttpStatusCod
     public HttpStatusCode? Status { get; } = status;
 }
 
+/// <summary>A node's process has exited when the harness needed it, e.g. "n2 exited with code 137".</summary>
+public sealed class NodeDownException(string message) : Exception(message);
+
 /// <summary>
 /// The coordinator's side of one node's HTTP API. Every call is bounded in time, and every failure
 /// (an error status, no answer in time, no connection) becomes a <see cref="NodeCallException"/>

@@ -239,7 +239,7 @@ public sealed class AgentCluster : IAsyncDisposable
             }
             if (_agents.FirstOrDefault(a => !a.Running) is { } dead)
             {
-                throw new InvalidOperationException($"{dead.Name} {dead.ProcessState()}");
+                throw new NodeDownException($"{dead.Name} {dead.ProcessState()}");
             }
             if (clock.Elapsed > timeout)
             {

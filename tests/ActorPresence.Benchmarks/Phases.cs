@@ -76,7 +76,7 @@ public sealed class PhaseLog(TextWriter log)
     /// <summary>A failure in words: the harness's own exceptions already say which node and what; others get their type.</summary>
     public static string Describe(Exception e) => e switch
     {
-        NodeCallException or TimeoutException => e.Message,
+        NodeCallException or NodeDownException or TimeoutException => e.Message,
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
         _ => $"{e.GetType().Name}: {e.Message}",
     };

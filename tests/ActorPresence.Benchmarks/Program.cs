@@ -22,7 +22,17 @@ var command = "dotnet run -c Release --project tests/ActorPresence.Benchmarks" +
 Console.WriteLine($"ActorPresence benchmark ({(quick ? "quick" : "full")}), writing to {outDir}");
 var results = await new Harness(options, Console.Out).RunAsync(command);
 await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), results.ToJson());
-var plots = Plots.Write(results, outDir);
+IReadOnlyList<string> plots = [];
+try
+{
+    plots = Plots.Write(results, outDir);
+}
+catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or DllNotFoundException or TypeInitializationException)
+{
+    // The report without plots is still the report.
+    results = results with { Failures = [.. results.Failures, new PhaseFailure("plots", $"{e.GetType().Name}: {e.Message}")] };
+    await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), results.ToJson());
+}
 var report = Report.WriteMarkdown(results, outDir, plots);
 Console.WriteLine($"report: {report}");
 if (results.Failures.Count > 0)
