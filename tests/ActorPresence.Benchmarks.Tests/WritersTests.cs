@@ -84,7 +84,9 @@ public sealed class WritersTests
     {
         FakeNode[] nodes = [FakeNode.Answering("{}"), FakeNode.Answering("{}"), FakeNode.Answering("{}")];
 
-        var run = await HttpWrites.RunAsync(c => new HttpClient(nodes[c % 3]) { BaseAddress = new Uri("http://127.0.0.1:1") }, 6, 3, "update", "device", 20,
+        var clients = Enumerable.Range(0, 6).Select(c => new HttpClient(nodes[c % 3]) { BaseAddress = new Uri("http://127.0.0.1:1") }).ToList();
+
+        var run = await HttpWrites.RunAsync(clients, 3, "update", "device", 20,
             (k, j) => new HttpWrites.Put($"/api/v1/devices/hd{k}-{j}", """{"state":"NOT_INUSE"}"""), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
 
         Assert.Equal(20, run.Written);
@@ -99,6 +101,19 @@ public sealed class WritersTests
     }
 
     [Fact]
+    public async Task A_second_batch_goes_through_the_same_clients()
+    {
+        var node = FakeNode.Answering("{}");
+        using var client = new HttpClient(node) { BaseAddress = new Uri("http://127.0.0.1:1") };
+
+        await HttpWrites.RunAsync([client], 1, "create", "mailbox", 2, (_, j) => new HttpWrites.Put($"/api/v1/mailboxes/hm0-{j}", "{}"), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
+        var second = await HttpWrites.RunAsync([client], 1, "update", "device", 2, (_, j) => new HttpWrites.Put($"/api/v1/devices/hd0-{j}", "{}"), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, second.Written); // the client was not disposed by the first batch
+        Assert.Equal(4, node.Calls);
+    }
+
+    [Fact]
     public async Task Http_answers_that_leave_the_outcome_unknown_count_as_timeouts_and_the_rest_as_errors()
     {
         var calls = 0;
@@ -110,7 +125,7 @@ public sealed class WritersTests
             _ => FakeNode.Json(HttpStatusCode.BadRequest, """{"error":"mailbox: is required (box@context)"}"""),
         }));
 
-        var run = await HttpWrites.RunAsync(_ => new HttpClient(node) { BaseAddress = new Uri("http://127.0.0.1:1") }, 1, 1, "create", "mailbox", 8,
+        var run = await HttpWrites.RunAsync([new HttpClient(node) { BaseAddress = new Uri("http://127.0.0.1:1") }], 1, "create", "mailbox", 8,
             (_, j) => new HttpWrites.Put($"/api/v1/mailboxes/hm0-{j}", "{}"), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
 
         Assert.Equal(2, run.Written);
@@ -123,7 +138,8 @@ public sealed class WritersTests
     [Fact]
     public async Task A_refused_http_connection_is_an_error_and_the_client_goes_on()
     {
-        var run = await HttpWrites.RunAsync(_ => new HttpClient(FakeNode.Refusing()) { BaseAddress = new Uri("http://127.0.0.1:1") }, 2, 1, "create", "mailbox", 5,
+        var refusing = FakeNode.Refusing();
+        var run = await HttpWrites.RunAsync([new HttpClient(refusing) { BaseAddress = new Uri("http://127.0.0.1:1") }, new HttpClient(refusing) { BaseAddress = new Uri("http://127.0.0.1:1") }], 1, "create", "mailbox", 5,
             (_, j) => new HttpWrites.Put($"/api/v1/mailboxes/hm0-{j}", "{}"), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, run.Written);

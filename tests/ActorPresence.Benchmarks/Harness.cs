@@ -254,29 +254,47 @@ public sealed class Harness
                 + string.Join(", ", made.Select((m, k) => $"{agents[k].Name} {N(m.Failed)}")) + $"; {said}); their updates create them instead.");
         }
 
-        HttpClient ClientFor(int c) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = agents[c % nodes].BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        var requestTimeout = TimeSpan.FromSeconds(30);
-        var includes = NodesIncluded(nodes, "the HTTP clients run in the harness and are not counted");
+        await Checks.ConvergedAsync(cluster.Clients, ConvergenceBound, "after creating the device views");
 
-        var cpu = cluster.CpuTimes();
-        var mailboxes = await HttpWrites.RunAsync(ClientFor, _options.HttpClients, nodes, "create", "mailbox", count,
-            (k, j) => new HttpWrites.Put($"/api/v1/mailboxes/hm{k}-{j}", """{"new":1,"old":2,"urgent":0}"""), bound, requestTimeout);
-        mailboxes = mailboxes with { Cpu = new CpuCost(cluster.CpuSecondsSince(cpu), mailboxes.Written, includes) };
-        _writes.Add(mailboxes);
-        Log($"http: {N(mailboxes.Written)} new mailboxes at {mailboxes.Rate:F0}/s, {Format(mailboxes.Latency)}, {mailboxes.SlowerThanOneSecond} slower than 1 s, {Failures(mailboxes)}");
-
-        cpu = cluster.CpuTimes();
-        var devices = await HttpWrites.RunAsync(ClientFor, _options.HttpClients, nodes, "update", "device", count,
-            (k, j) => new HttpWrites.Put($"/api/v1/devices/hd{k}-{j}", """{"state":"NOT_INUSE"}"""), bound, requestTimeout);
-        devices = devices with { Cpu = new CpuCost(cluster.CpuSecondsSince(cpu), devices.Written, includes) };
-        _writes.Add(devices);
-        Log($"http: {N(devices.Written)} device view updates at {devices.Rate:F0}/s, {Format(devices.Latency)}, {devices.SlowerThanOneSecond} slower than 1 s, {Failures(devices)}");
+        // The same clients, each on one keep-alive connection to its node, for both batches.
+        var clients = Enumerable.Range(0, _options.HttpClients)
+            .Select(c => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = agents[c % nodes].BaseAddress, Timeout = Timeout.InfiniteTimeSpan })
+            .ToList();
+        try
+        {
+            await HttpBatchesAsync(cluster, clients, count, bound);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
 
         if (_options.SeparateHttpRestart)
         {
             await RestartAsync(cluster, Report.HttpRestartUp,
                 [new RestartCheck(Report.HttpRestartMailboxes, ["mailbox"], "hm", "the HTTP phase's mailboxes")]);
         }
+    }
+
+    private async Task HttpBatchesAsync(AgentCluster cluster, IReadOnlyList<HttpClient> clients, int count, TimeSpan bound)
+    {
+        var nodes = cluster.Agents.Count;
+        var requestTimeout = TimeSpan.FromSeconds(30);
+        var includes = NodesIncluded(nodes, "the HTTP clients run in the harness and are not counted");
+
+        var cpu = cluster.CpuTimes();
+        var mailboxes = await HttpWrites.RunAsync(clients, nodes, "create", "mailbox", count,
+            (k, j) => new HttpWrites.Put($"/api/v1/mailboxes/hm{k}-{j}", """{"new":1,"old":2,"urgent":0}"""), bound, requestTimeout);
+        mailboxes = mailboxes with { Cpu = new CpuCost(cluster.CpuSecondsSince(cpu), mailboxes.Written, includes) };
+        _writes.Add(mailboxes);
+        Log($"http: {N(mailboxes.Written)} new mailboxes at {mailboxes.Rate:F0}/s, {Format(mailboxes.Latency)}, {mailboxes.SlowerThanOneSecond} slower than 1 s, {Failures(mailboxes)}");
+
+        cpu = cluster.CpuTimes();
+        var devices = await HttpWrites.RunAsync(clients, nodes, "update", "device", count,
+            (k, j) => new HttpWrites.Put($"/api/v1/devices/hd{k}-{j}", """{"state":"NOT_INUSE"}"""), bound, requestTimeout);
+        devices = devices with { Cpu = new CpuCost(cluster.CpuSecondsSince(cpu), devices.Written, includes) };
+        _writes.Add(devices);
+        Log($"http: {N(devices.Written)} device view updates at {devices.Rate:F0}/s, {Format(devices.Latency)}, {devices.SlowerThanOneSecond} slower than 1 s, {Failures(devices)}");
     }
 
     /// <summary>100,000 new entities of each kind through the library on one node (500 in flight), then as many

@@ -16,14 +16,15 @@ public static class HttpWrites
     /// <summary>One request: its path and JSON body.</summary>
     public readonly record struct Put(string Path, string Json);
 
-    /// <param name="clientFor">Makes client c's HttpClient, on one keep-alive connection to its node.</param>
+    /// <param name="clients">The clients, each on one keep-alive connection to node c mod <paramref name="nodes"/>;
+    /// the caller owns them, so a second batch can go through the same connections.</param>
     /// <param name="nodes">How many nodes the clients are spread over.</param>
     /// <param name="count">Writes in all; node k gets its share, numbered 0, 1, … within that node.</param>
     /// <param name="request">Write j of node k.</param>
     /// <param name="deadline">No write is started after this.</param>
     /// <param name="requestTimeout">An unanswered request counts as timed out (outcome unknown) after this.</param>
     public static async Task<WriteRun> RunAsync(
-        Func<int, HttpClient> clientFor, int clients, int nodes, string operation, string kind, long count,
+        IReadOnlyList<HttpClient> clients, int nodes, string operation, string kind, long count,
         Func<int, long, Put> request, TimeSpan deadline, TimeSpan requestTimeout)
     {
         var next = new long[nodes];
@@ -36,7 +37,7 @@ public static class HttpWrites
         async Task Client(int c)
         {
             var node = c % nodes;
-            using var http = clientFor(c);
+            var http = clients[c];
             while (clock.Elapsed < deadline)
             {
                 var j = Interlocked.Increment(ref next[node]) - 1;
@@ -89,11 +90,11 @@ public static class HttpWrites
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => Client(c))));
+        await Task.WhenAll(Enumerable.Range(0, clients.Count).Select(c => Task.Run(() => Client(c))));
         var seconds = clock.Elapsed.TotalSeconds;
         lock (samples)
         {
-            return new WriteRun("ActorPresence", "http", operation, kind, nodes, clients, count,
+            return new WriteRun("ActorPresence", "http", operation, kind, nodes, clients.Count, count,
                 Interlocked.Read(ref written), Interlocked.Read(ref timedOut), Interlocked.Read(ref errors), seconds,
                 latency.Summary(), Interlocked.Read(ref slow))
             {
