@@ -183,6 +183,7 @@ public sealed class WritesReportTests : IDisposable
         Assert.Contains("| Redis | pubsub | 1 | 5,000 | 4,990 | 50,000 | 0 | 0.250 | 0.875 | 1.50 | 3.85 | 6.20 | 20.0 |", md, StringComparison.Ordinal);
         Assert.Contains("- ActorPresence library: " + Samples.NodesCpu, md, StringComparison.Ordinal);
         Assert.Contains("- Redis pubsub: " + Samples.RedisCpu, md, StringComparison.Ordinal);
+        Assert.Contains("Of which the server process alone: Redis at 5,000/s 8.00 CPU-µs/change.", md, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -427,6 +427,12 @@ public static class Report
             }),
             rightAligned: 2);
         CpuIncludes(md, r.Latency.Select(l => (l.System, l.Path, l.Cpu)));
+        var servers = r.Latency.Where(l => l.Cpu?.ServerSeconds is not null && l.Cpu.Changes > 0).OrderBy(l => l.System, StringComparer.Ordinal).ThenBy(l => l.OfferedRate).ToList();
+        if (servers.Count > 0)
+        {
+            md.AppendLine("Of which the server process alone: " + string.Join(", ", servers.Select(l =>
+                $"{l.System} at {N(l.OfferedRate)}/s {Sig(l.Cpu!.ServerSeconds!.Value * 1e6 / l.Cpu.Changes)} CPU-µs/change")) + ".").AppendLine();
+        }
     }
 
     /// <summary>Says, per system and path, which processes a CPU-µs figure counts: a comparison is only as fair as that.</summary>
