@@ -10,8 +10,17 @@ internal static class Samples
     public static LatencySummary Ms(double p50, double p99, double max) =>
         new(10_000, p50 * 1000, (p50 + p99) / 2 * 1000, p99 * 1000, (p99 + max) / 2 * 1000, max * 1000, p50 * 1100);
 
-    public static LatencyResult Latency(string system, string path, int nodes, int rate, double p50, double p99, double max, long lost = 0) =>
-        new(system, path, nodes, rate, rate * 0.998, rate * 10L, lost, Ms(p50, p99, max));
+    public static LatencyResult Latency(string system, string path, int nodes, int rate, double p50, double p99, double max, long lost = 0, CpuCost? cpu = null) =>
+        new(system, path, nodes, rate, rate * 0.998, rate * 10L, lost, Ms(p50, p99, max), cpu);
+
+    public const string NodesCpu = "the 3 node processes (the library writer and subscriber run in them)";
+    public const string RedisCpu = "redis-server + the harness process";
+
+    /// <summary>A batch of writes: <paramref name="written"/> acknowledged in <paramref name="seconds"/>, the given failures.</summary>
+    public static WriteRun Write(string via, string operation, string kind, long requested, long written, double seconds,
+        long timedOut = 0, long errors = 0, long slow = 0, double maxMs = 400, int concurrency = 500) =>
+        new("ActorPresence", via, operation, kind, 3, concurrency, requested, written, timedOut, errors, seconds, Ms(5, 50, maxMs), slow,
+            new CpuCost(seconds * 1.5, written, NodesCpu));
 
     public static ThroughputStep Step(string system, int nodes, int rate, bool sustained) =>
         new(system, nodes, rate, sustained ? rate * 0.999 : rate * 0.7, rate * 10L, sustained ? rate * 10L : rate * 6L, Ms(2, 20, 80), sustained);
@@ -58,14 +67,14 @@ internal static class Samples
         [
             Latency("ActorPresence", "library", 1, 1_000, 0.2, 1.1, 4),
             Latency("ActorPresence", "library", 3, 1_000, 0.35, 2.1, 8),
-            Latency("ActorPresence", "library", 3, 5_000, 0.62, 7.5, 31),
+            Latency("ActorPresence", "library", 3, 5_000, 0.62, 7.5, 31, cpu: new CpuCost(3.0, 50_000, NodesCpu)),
             Latency("ActorPresence", "library", 3, 10_000, 1.4, 18, 95),
             Latency("ActorPresence", "library", 3, 20_000, 3.2, 44, 210),
             Latency("ActorPresence", "http-sse", 3, 1_000, 1.1, 5.5, 19),
             Latency("ActorPresence", "http-sse", 3, 5_000, 2.5, 23.4, 88, lost: 3),
             Latency("ActorPresence", "http-sse", 3, 10_000, 5.1, 41, 170),
             Latency("Redis", "pubsub", 1, 1_000, 0.2, 0.8, 2.9),
-            Latency("Redis", "pubsub", 1, 5_000, 0.25, 1.5, 6.2),
+            Latency("Redis", "pubsub", 1, 5_000, 0.25, 1.5, 6.2, cpu: new CpuCost(1.0, 50_000, RedisCpu, 0.4)),
             Latency("Redis", "pubsub", 1, 10_000, 0.31, 2.4, 11),
         ],
         Throughput =
@@ -88,7 +97,23 @@ internal static class Samples
         [
             new("ActorPresence", "new-node-full-state", 300_000, 6.2, "node-4 joined"),
             new("ActorPresence", "partition-convergence", 300_000, 2.6, "3|1 split healed"),
+            new("ActorPresence", "restart-up", 223_500, 2.1, "SIGKILL of all 3"),
+            new("ActorPresence", "restart-full-state", 223_500, 3.4, "every durable entity back"),
+            new("ActorPresence", "http-restart-up", 20_000, 1.9, "SIGKILL of all 3"),
+            new("ActorPresence", "http-restart-mailboxes", 20_000, 2.2, "the HTTP mailboxes back"),
         ],
         Notes = ["Full run."],
+        Writes =
+        [
+            // devices meet the creation target; mailboxes miss on rate and failures; presence only on failures.
+            Write("library", "create", "device", 100_000, 100_000, 4.0),
+            Write("library", "create", "mailbox", 100_000, 99_000, 9.9, timedOut: 600, errors: 400),
+            Write("library", "create", "presence", 100_000, 99_990, 4.0, timedOut: 10) with { ErrorSamples = ["AskTimeoutException: write timed out, outcome unknown"] },
+            Write("library", "update", "device", 100_000, 100_000, 2.0),
+            Write("library", "update", "mailbox", 100_000, 100_000, 5.0),
+            Write("library", "update", "presence", 100_000, 100_000, 4.0),
+            Write("http", "create", "mailbox", 20_000, 20_000, 8.0, slow: 62, maxMs: 1_700, concurrency: 24),
+            Write("http", "update", "device", 20_000, 20_000, 4.5, concurrency: 24),
+        ],
     };
 }

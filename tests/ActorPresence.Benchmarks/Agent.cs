@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ActorPresence.Domain;
 using ActorPresence.Node;
 using ActorPresence.Replication;
@@ -19,22 +18,8 @@ namespace ActorPresence.Benchmarks;
 /// <c>/bench</c> endpoints through which the coordinator drives its library API and reads its
 /// measurements. Runs in its own process, as the product does.
 /// </summary>
-public static class Agent
+public static partial class Agent
 {
-    public sealed record WriteRequest(string Kind, string Prefix, long Count, int Rate, int Entities, int MaxInFlight);
-
-    public sealed record WriteReport(long Written, long Failed, double Seconds);
-
-    public sealed record SubscribeRequest(string Kind, string Prefix);
-
-    public sealed record StatsReport(long Received, LatencySummary Latency);
-
-    public sealed record MemoryReport(long HeapBytes, long WorkingSetBytes, long Devices, long Mailboxes, long Presence, long LiveActors, long LiveDeviceActors);
-
-    public sealed record Fingerprint(long Entries, string Hash);
-
-    public sealed record ThrottleRequest(string Address, bool Blackhole);
-
     public static async Task<int> RunAsync(string[] args)
     {
         var settings = NodeSettings.Resolve(args);
@@ -46,8 +31,11 @@ public static class Agent
 
         app.MapPost("/bench/write", async (WriteRequest request, IActorPresence api, CancellationToken ct) =>
         {
-            var (written, failed, elapsed) = await Pacer.RunAsync(request.Count, request.Rate, request.MaxInFlight, i => WriteOne(api, request, i), ct);
-            return new WriteReport(written, failed, elapsed.TotalSeconds);
+            var acks = new LatencyRecorder();
+            var run = await Pacer.RunAsync(
+                request.Count, request.Rate, request.MaxInFlight, i => WriteOne(api, request, request.First + i), ct,
+                TimeSpan.FromSeconds(request.MaxSeconds), acks);
+            return new WriteReport(run.Attempted, run.Written, run.TimedOut, run.Errors, run.Elapsed.TotalSeconds, acks.Summary(), run.ErrorSamples);
         });
         app.MapPost("/bench/subscribe", async (SubscribeRequest request, IActorPresence api) =>
         {
@@ -105,7 +93,9 @@ public static class Agent
                 devices.LiveEntities + mailboxes.LiveEntities + presence.LiveEntities,
                 devices.LiveEntities);
         });
-        app.MapGet("/bench/fingerprint", async (ActorSystem system) => await FingerprintAsync(system));
+        // ?kinds=mailbox,presence&prefix=hm- narrows the digest; without them it covers every entry.
+        app.MapGet("/bench/fingerprint", async (ActorSystem system, string? kinds, string? prefix) =>
+            await FingerprintAsync(system, ParseKinds(kinds), prefix ?? ""));
         app.MapPost("/bench/throttle", async (ThrottleRequest request, ActorSystem system) =>
         {
             var transport = ((RemoteActorRefProvider)((ExtendedActorSystem)system).Provider).Transport;
@@ -138,19 +128,14 @@ public static class Agent
         _ => null,
     };
 
-    internal static string Stamp(long ticks) => "b:" + ticks;
-
-    internal static long? ParseStamp(string message) =>
-        message.StartsWith("b:", StringComparison.Ordinal) && long.TryParse(message.AsSpan(2), out var ticks) ? ticks : null;
-
     /// <summary>An order-free digest of every entry in this node's replica: equal on two nodes when they hold the same state.</summary>
-    private static async Task<Fingerprint> FingerprintAsync(ActorSystem system)
+    private static async Task<Fingerprint> FingerprintAsync(ActorSystem system, IReadOnlyList<EntityKind> kinds, string prefix)
     {
         var runtime = ActorPresenceRuntime.Get(system);
         var replicator = DistributedData.Get(system).Replicator;
-        long entries = 0;
+        long entities = 0, entries = 0;
         ulong hash = 0;
-        foreach (var kind in new[] { EntityKind.Device, EntityKind.Mailbox, EntityKind.Presence })
+        foreach (var kind in kinds)
         {
             foreach (var key in new KeySpace(kind, runtime.Settings.KeyCount).Keys)
             {
@@ -161,6 +146,11 @@ public static class Agent
                 }
                 foreach (var (id, slot) in success.Get(key).Entities)
                 {
+                    if (!id.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    entities++;
                     foreach (var entry in slot.Entries)
                     {
                         entries++;
@@ -169,8 +159,19 @@ public static class Agent
                 }
             }
         }
-        return new Fingerprint(entries, hash.ToString("x16"));
+        return new Fingerprint(entities, entries, hash.ToString("x16"));
     }
+
+    private static IReadOnlyList<EntityKind> ParseKinds(string? kinds) =>
+        string.IsNullOrEmpty(kinds)
+            ? [EntityKind.Device, EntityKind.Mailbox, EntityKind.Presence]
+            : kinds.Split(',').Select(k => k.Trim() switch
+            {
+                "device" => EntityKind.Device,
+                "mailbox" => EntityKind.Mailbox,
+                "presence" => EntityKind.Presence,
+                _ => throw new ArgumentException($"kinds: unknown kind '{k}' (device, mailbox, presence)"),
+            }).ToArray();
 
     private static ulong Mix(string id, Entry entry)
     {
@@ -181,6 +182,4 @@ public static class Agent
         }
         return h;
     }
-
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }

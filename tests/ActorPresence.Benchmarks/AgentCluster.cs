@@ -1,25 +1,28 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 
 namespace ActorPresence.Benchmarks;
 
-/// <summary>One agent process: a real ActorPresence node with the benchmark endpoints.</summary>
+/// <summary>One agent process: a real ActorPresence node with the benchmark endpoints. It can be
+/// killed (SIGKILL) and started again under the same name, ports and data directory.</summary>
 public sealed class AgentProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly IReadOnlyList<string> _arguments;
     private readonly StringBuilder _log = new();
+    private Process _process;
+    private bool _killed;
+    private bool _disposed;
 
-    private AgentProcess(string name, Process process, int port, int httpPort)
+    private AgentProcess(string name, IReadOnlyList<string> arguments, int port, int httpPort)
     {
         Name = name;
-        _process = process;
+        _arguments = arguments;
         Port = port;
         HttpPort = httpPort;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromMinutes(10) };
+        _process = Launch();
+        Client = NewClient();
     }
 
     public string Name { get; }
@@ -30,30 +33,102 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string Address => $"akka.trttl.tcp://actorpresence@127.0.0.1:{Port}";
 
-    public HttpClient Http { get; }
+    /// <summary>This incarnation's HTTP client; a restart makes a new one (the old connections died with the process).</summary>
+    public AgentClient Client { get; private set; }
 
-    public int ProcessId => _process.Id;
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
     public static AgentProcess Start(string name, string configFile, string dataDir, string seed, int port)
     {
         var httpPort = FreePort();
+        string[] arguments =
+        [
+            typeof(AgentProcess).Assembly.Location, "agent", "--node-name", name, "--port", port.ToString(),
+            "--http-port", httpPort.ToString(), "--config", configFile, "--data-dir", dataDir, "--seeds", seed,
+        ];
+        return new AgentProcess(name, arguments, port, httpPort);
+    }
+
+    private Process Launch()
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-                 {
-                     typeof(AgentProcess).Assembly.Location, "agent", "--node-name", name, "--port", port.ToString(),
-                     "--http-port", httpPort.ToString(), "--config", configFile, "--data-dir", dataDir, "--seeds", seed,
-                 })
+        foreach (var arg in _arguments)
         {
             info.ArgumentList.Add(arg);
         }
         info.Environment["DOTNET_gcServer"] = "0";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start an agent");
-        var agent = new AgentProcess(name, process, port, httpPort);
-        process.OutputDataReceived += (_, e) => agent.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => agent.Append(e.Data);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start agent {Name}");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return agent;
+        return process;
+    }
+
+    private AgentClient NewClient() =>
+        new(Name, new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = BaseAddress }, ProcessState);
+
+    /// <summary>Why this node cannot answer, when its process is gone; null while it runs.</summary>
+    public string? ProcessState()
+    {
+        if (!_process.HasExited)
+        {
+            return null;
+        }
+        return _killed ? "was killed by the harness" : $"exited with code {_process.ExitCode}; last output: {LogTail(3).ReplaceLineEndings(" / ")}";
+    }
+
+    public bool Running => !_process.HasExited;
+
+    /// <summary>User plus system CPU time of the running process; null when it is not running.</summary>
+    public TimeSpan? CpuTime()
+    {
+        try
+        {
+            _process.Refresh();
+            return _process.HasExited ? null : _process.TotalProcessorTime;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>SIGKILL, as a crash or a power cut would: nothing is flushed, nothing says goodbye.</summary>
+    public void Kill()
+    {
+        _killed = true;
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} (pid {_process.Id}) had not exited {timeout.TotalSeconds:0} s after SIGKILL");
+        }
+    }
+
+    /// <summary>Starts the node again with the same name, ports and data directory.</summary>
+    public void Restart()
+    {
+        if (!_process.HasExited)
+        {
+            throw new InvalidOperationException($"{Name} is still running");
+        }
+        _process.Dispose();
+        Client.Dispose();
+        Append($"---- {Name} restarted by the harness ----");
+        _killed = false;
+        _process = Launch();
+        Client = NewClient();
     }
 
     private void Append(string? line)
@@ -74,40 +149,17 @@ public sealed class AgentProcess : IAsyncDisposable
     {
         lock (_log)
         {
-            return string.Join('\n', _log.ToString().Split('\n').TakeLast(lines));
+            return string.Join('\n', _log.ToString().TrimEnd().Split('\n').TakeLast(lines));
         }
     }
 
-    public async Task<T> GetAsync<T>(string path) =>
-        (await Http.GetFromJsonAsync<T>(path, Agent.Json)) ?? throw new InvalidOperationException($"{Name}: empty answer from {path}");
+    public Task<T> GetAsync<T>(string path, string? purpose = null, TimeSpan? timeout = null) => Client.GetAsync<T>(path, purpose, timeout);
 
-    public async Task<T> PostAsync<T>(string path, object body)
-    {
-        using var response = await Http.PostAsJsonAsync(path, body, Agent.Json);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<T>(Agent.Json))!;
-    }
+    public Task<T> PostAsync<T>(string path, object body, string? purpose = null, TimeSpan? timeout = null) => Client.PostAsync<T>(path, body, purpose, timeout);
 
-    public async Task PostAsync(string path, object body)
-    {
-        using var response = await Http.PostAsJsonAsync(path, body, Agent.Json);
-        response.EnsureSuccessStatusCode();
-    }
+    public Task PostAsync(string path, object body, string? purpose = null, TimeSpan? timeout = null) => Client.PostAsync(path, body, purpose, timeout);
 
-    public async Task<int> UpMembersAsync()
-    {
-        try
-        {
-            var cluster = await GetAsync<JsonElement>("/api/v1/cluster");
-            return cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up" && m.GetProperty("reachable").GetBoolean());
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
-        }
-    }
-
-    private bool _disposed;
+    public Task<int> UpMembersAsync(TimeSpan? timeout = null) => Client.UpMembersAsync(timeout);
 
     public async ValueTask DisposeAsync()
     {
@@ -116,9 +168,10 @@ public sealed class AgentProcess : IAsyncDisposable
             return;
         }
         _disposed = true;
-        Http.Dispose();
+        Client.Dispose();
         if (!_process.HasExited)
         {
+            _killed = true;
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(_ => { }, TaskScheduler.Default);
         }
@@ -150,6 +203,8 @@ public sealed class AgentCluster : IAsyncDisposable
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
+    public IReadOnlyList<AgentClient> Clients => _agents.Select(a => a.Client).ToList();
+
     public AgentProcess this[int i] => _agents[i];
 
     private string Seed => $"akka.trttl.tcp://actorpresence@127.0.0.1:{_seedPort}";
@@ -164,23 +219,63 @@ public sealed class AgentCluster : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>Stops an agent (SIGKILL) and forgets it.</summary>
+    public async Task RemoveAsync(AgentProcess agent)
+    {
+        _agents.Remove(agent);
+        await agent.DisposeAsync();
+    }
+
     public async Task WaitAllUpAsync(TimeSpan timeout)
     {
+        var counts = Array.Empty<int>();
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var counts = await Task.WhenAll(_agents.Select(a => a.UpMembersAsync()));
+            counts = await Task.WhenAll(_agents.Select(a => a.UpMembersAsync(TimeSpan.FromSeconds(5))));
             if (counts.All(c => c == _agents.Count))
             {
                 return;
             }
+            if (_agents.FirstOrDefault(a => !a.Running) is { } dead)
+            {
+                throw new NodeDownException($"{dead.Name} {dead.ProcessState()}");
+            }
             if (clock.Elapsed > timeout)
             {
-                throw new TimeoutException($"cluster of {_agents.Count} not Up after {timeout}: sees [{string.Join(", ", counts)}]\n{_agents[^1].LogTail()}");
+                var names = string.Join(", ", _agents.Select((a, i) => $"{a.Name} sees {counts[i]}"));
+                throw new TimeoutException($"cluster of {_agents.Count} not Up after {timeout.TotalSeconds:0} s ({names}); last output of {_agents[^1].Name}: {_agents[^1].LogTail(5).ReplaceLineEndings(" / ")}");
             }
             await Task.Delay(200);
         }
     }
+
+    /// <summary>SIGKILLs every agent at once and waits (bounded) for them to be gone.</summary>
+    public async Task KillAllAsync(TimeSpan timeout)
+    {
+        foreach (var agent in _agents)
+        {
+            agent.Kill();
+        }
+        await Task.WhenAll(_agents.Select(a => a.WaitForExitAsync(timeout)));
+    }
+
+    /// <summary>Starts every agent again, all at once, on the same names, ports and data directories.</summary>
+    public void RestartAll()
+    {
+        foreach (var agent in _agents)
+        {
+            agent.Restart();
+        }
+    }
+
+    /// <summary>CPU time so far of every running agent, by name.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> CpuTimes() =>
+        _agents.Select(a => (a.Name, Cpu: a.CpuTime())).Where(a => a.Cpu is not null).ToDictionary(a => a.Name, a => a.Cpu!.Value);
+
+    /// <summary>CPU seconds the agents used since <paramref name="before"/>, counting only agents that ran throughout.</summary>
+    public double CpuSecondsSince(IReadOnlyDictionary<string, TimeSpan> before) =>
+        CpuTimes().Where(now => before.ContainsKey(now.Key)).Sum(now => (now.Value - before[now.Key]).TotalSeconds);
 
     /// <summary>Blackholes (or heals) every link between two groups, on both ends.</summary>
     public async Task ThrottleAsync(IEnumerable<AgentProcess> sideA, IEnumerable<AgentProcess> sideB, bool blackhole)
@@ -190,8 +285,9 @@ public sealed class AgentCluster : IAsyncDisposable
         {
             foreach (var other in b)
             {
-                await a.PostAsync("/bench/throttle", new Agent.ThrottleRequest(other.Address, blackhole));
-                await other.PostAsync("/bench/throttle", new Agent.ThrottleRequest(a.Address, blackhole));
+                var purpose = blackhole ? "the partition" : "the heal";
+                await a.PostAsync("/bench/throttle", new Agent.ThrottleRequest(other.Address, blackhole), purpose);
+                await other.PostAsync("/bench/throttle", new Agent.ThrottleRequest(a.Address, blackhole), purpose);
             }
         }
     }

@@ -56,17 +56,28 @@ public sealed class LatencyRecorder
     }
 }
 
+/// <summary>How a paced batch went: a timeout is a write whose outcome is unknown, an error one that failed.</summary>
+public sealed record PaceResult(long Attempted, long Written, long TimedOut, long Errors, TimeSpan Elapsed, IReadOnlyList<string> ErrorSamples)
+{
+    public long Failed => TimedOut + Errors;
+}
+
 /// <summary>Paces an open-loop writer: operation i is due at start + i / rate, whatever the earlier ones took.</summary>
 public static class Pacer
 {
+    private const int MaxSamples = 5;
+
     /// <summary>Runs <paramref name="write"/> <paramref name="count"/> times at <paramref name="rate"/> per second,
-    /// with at most <paramref name="maxInFlight"/> outstanding. Returns (written, failed, elapsed).</summary>
-    public static async Task<(long Written, long Failed, TimeSpan Elapsed)> RunAsync(
-        long count, int rate, int maxInFlight, Func<long, Task> write, CancellationToken cancellationToken)
+    /// with at most <paramref name="maxInFlight"/> outstanding; none is started after <paramref name="deadline"/>.
+    /// Each write's time to completion goes into <paramref name="latency"/> when given.</summary>
+    public static async Task<PaceResult> RunAsync(
+        long count, int rate, int maxInFlight, Func<long, Task> write, CancellationToken cancellationToken,
+        TimeSpan? deadline = null, LatencyRecorder? latency = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var slots = new SemaphoreSlim(maxInFlight);
-        long written = 0, failed = 0;
+        long attempted = 0, written = 0, timedOut = 0, errors = 0;
+        var samples = new List<string>();
         var pending = new List<Task>();
         for (long i = 0; i < count; i++)
         {
@@ -77,26 +88,44 @@ public static class Pacer
                 await Task.Delay(wait, cancellationToken);
             }
             await slots.WaitAsync(cancellationToken);
-            var task = Run(i);
-            pending.Add(task);
+            if (deadline is { } limit && clock.Elapsed > limit)
+            {
+                slots.Release();
+                break;
+            }
+            attempted++;
+            pending.Add(Run(i));
             if (pending.Count > 4 * maxInFlight)
             {
                 pending.RemoveAll(t => t.IsCompleted);
             }
         }
         await Task.WhenAll(pending);
-        return (Interlocked.Read(ref written), Interlocked.Read(ref failed), clock.Elapsed);
+        lock (samples)
+        {
+            return new PaceResult(attempted, Interlocked.Read(ref written), Interlocked.Read(ref timedOut), Interlocked.Read(ref errors), clock.Elapsed, samples.ToList());
+        }
 
         async Task Run(long i)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await write(i);
+                latency?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 Interlocked.Increment(ref written);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                Interlocked.Increment(ref failed);
+                Interlocked.Increment(ref IsTimeout(e) ? ref timedOut : ref errors);
+                var sample = $"{e.GetType().Name}: {e.Message}";
+                lock (samples)
+                {
+                    if (samples.Count < MaxSamples && !samples.Contains(sample))
+                    {
+                        samples.Add(sample);
+                    }
+                }
             }
             finally
             {
@@ -104,4 +133,12 @@ public static class Pacer
             }
         }
     }
+
+    /// <summary>Whether a failed write timed out, i.e. its outcome is unknown (Akka's AskTimeoutException,
+    /// an HTTP client timeout, or an error that says so), rather than failing for sure.</summary>
+    public static bool IsTimeout(Exception e) =>
+        e is TimeoutException or OperationCanceledException
+        || e.GetType().Name.Contains("Timeout", StringComparison.Ordinal)
+        || e.GetType().Name.Contains("OutcomeUnknown", StringComparison.Ordinal)
+        || (e.Message.Contains("outcome", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase));
 }

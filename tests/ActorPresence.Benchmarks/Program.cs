@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ActorPresence.Benchmarks;
 
 // dotnet run -c Release --project tests/ActorPresence.Benchmarks [-- --quick] [--out DIR]
@@ -22,10 +21,24 @@ var options = quick ? HarnessOptions.QuickRun(outDir) : HarnessOptions.Full(outD
 var command = "dotnet run -c Release --project tests/ActorPresence.Benchmarks" + (quick ? " -- --quick" : "");
 Console.WriteLine($"ActorPresence benchmark ({(quick ? "quick" : "full")}), writing to {outDir}");
 var results = await new Harness(options, Console.Out).RunAsync(command);
-await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(results, Harness.Json));
-var plots = Plots.Write(results, outDir);
+await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), results.ToJson());
+IReadOnlyList<string> plots = [];
+try
+{
+    plots = Plots.Write(results, outDir);
+}
+catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or DllNotFoundException or TypeInitializationException)
+{
+    // The report without plots is still the report.
+    results = results with { Failures = [.. results.Failures, new PhaseFailure("plots", $"{e.GetType().Name}: {e.Message}")] };
+    await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), results.ToJson());
+}
 var report = Report.WriteMarkdown(results, outDir, plots);
 Console.WriteLine($"report: {report}");
+if (results.Failures.Count > 0)
+{
+    Console.WriteLine($"{results.Failures.Count} phase(s) failed; the report lists them under Failures.");
+}
 return 0;
 
 static string RepoRoot()

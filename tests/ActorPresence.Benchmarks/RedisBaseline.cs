@@ -60,6 +60,12 @@ public sealed class RedisBaseline : IAsyncDisposable
             {
                 await Task.Delay(200);
             }
+            catch (RedisConnectionException)
+            {
+                server.Kill();
+                server.Dispose();
+                throw;
+            }
         }
     }
 
@@ -84,7 +90,8 @@ public sealed class RedisBaseline : IAsyncDisposable
         });
         var db = _writer.GetDatabase();
         var count = (long)(rate * duration.TotalSeconds);
-        var (written, _, elapsed) = await Pacer.RunAsync(count, rate, 1000, async i =>
+        var (serverBefore, clientBefore) = (ServerCpu(), ClientCpu());
+        var run = await Pacer.RunAsync(count, rate, 1000, async i =>
         {
             var id = "p" + (i % entities);
             var stamp = Agent.Stamp(DateTime.UtcNow.Ticks);
@@ -92,14 +99,36 @@ public sealed class RedisBaseline : IAsyncDisposable
             var set = db.HashSetAsync("presence:" + id, [new HashEntry("state", i % 2 == 0 ? "available" : "away"), new HashEntry("message", stamp)]);
             var publish = db.PublishAsync(channel, id + "|" + stamp);
             await Task.WhenAll(set, publish);
-        }, CancellationToken.None);
+        }, CancellationToken.None, deadline: duration + TimeSpan.FromSeconds(30));
+        var (written, elapsed) = (run.Written, run.Elapsed);
         var until = Stopwatch.StartNew();
         while (Interlocked.Read(ref received) < written && until.Elapsed < drain)
         {
             await Task.Delay(20);
         }
+        var server = (ServerCpu() - serverBefore).TotalSeconds;
+        var client = (ClientCpu() - clientBefore).TotalSeconds;
         await queue.UnsubscribeAsync();
-        return new LatencyResult("Redis", "pubsub", 1, rate, written / elapsed.TotalSeconds, written, written - Interlocked.Read(ref received), recorder.Summary());
+        var delivered = Interlocked.Read(ref received);
+        var cpu = new CpuCost(server + client, delivered, CpuIncludes, server);
+        return new LatencyResult("Redis", "pubsub", 1, rate, written / elapsed.TotalSeconds, written, written - delivered, recorder.Summary(), cpu);
+    }
+
+    /// <summary>What the Redis CPU figure counts. The harness process runs nothing else while Redis is measured
+    /// (the agent clusters are gone by then), so its CPU is the Redis client's: writer, subscriber and recorder,
+    /// as an ActorPresence node's figure includes its in-process writer and subscriber.</summary>
+    public const string CpuIncludes = "redis-server + the harness process (StackExchange.Redis writer and subscriber, the only work it does then)";
+
+    private TimeSpan ServerCpu()
+    {
+        _server.Refresh();
+        return _server.HasExited ? TimeSpan.Zero : _server.TotalProcessorTime;
+    }
+
+    private static TimeSpan ClientCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     public async ValueTask DisposeAsync()

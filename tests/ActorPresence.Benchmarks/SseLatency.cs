@@ -12,10 +12,15 @@ public static class SseLatency
     {
         var recorder = new LatencyRecorder();
         long received = 0;
-        using var sseClient = new HttpClient { BaseAddress = reader.Http.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var sseClient = new HttpClient { BaseAddress = reader.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using var stop = new CancellationTokenSource();
-        using var response = await sseClient.GetAsync($"/api/v1/events?presence={prefix}*", HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
+        using var connect = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await sseClient.GetAsync($"/api/v1/events?presence={prefix}*", HttpCompletionOption.ResponseHeadersRead, connect.Token);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new NodeCallException(reader.Name, "the event stream", response.StatusCode,
+                $"{reader.Name} answered {(int)response.StatusCode} to the event stream request");
+        }
         var stream = await response.Content.ReadAsStreamAsync();
         var readLoop = Task.Run(async () =>
         {
@@ -45,14 +50,15 @@ public static class SseLatency
             }
         });
 
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = writer.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = writer.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var count = (long)(rate * duration.TotalSeconds);
-        var (written, _, elapsed) = await Pacer.RunAsync(count, rate, 256, async i =>
+        var run = await Pacer.RunAsync(count, rate, 256, async i =>
         {
             var body = new { state = i / entities % 2 == 0 ? "available" : "away", message = Agent.Stamp(DateTime.UtcNow.Ticks) };
             using var put = await http.PutAsJsonAsync($"/api/v1/presence/{prefix}{i % entities}", body);
             put.EnsureSuccessStatusCode();
-        }, CancellationToken.None);
+        }, CancellationToken.None, deadline: duration + TimeSpan.FromSeconds(30));
+        var (written, elapsed) = (run.Written, run.Elapsed);
         var until = Stopwatch.StartNew();
         while (Interlocked.Read(ref received) < written && until.Elapsed < drain)
         {
