@@ -78,13 +78,20 @@ public sealed class Harness
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var work = Directory.CreateTempSubdirectory("ap-bench-").FullName;
+        if (Only is not null)
+        {
+            _notes.Add($"A partial run: only the steps matching AP_BENCH_ONLY={string.Join(',', Only)} ran.");
+        }
         try
         {
-            foreach (var nodes in _options.ClusterSizes)
+            foreach (var nodes in Only is null ? _options.ClusterSizes : [_options.ClusterSizes.Min()])
             {
                 await _phases.RunAsync($"{nodes} nodes", () => RunClusterAsync(nodes, Path.Combine(work, $"n{nodes}")));
             }
-            await _phases.RunAsync("Redis baseline", () => RedisAsync(work), "the Redis figures");
+            if (Selected("Redis baseline"))
+            {
+                await _phases.RunAsync("Redis baseline", () => RedisAsync(work), "the Redis figures");
+            }
         }
         finally
         {
@@ -142,9 +149,18 @@ public sealed class Harness
             steps.Add(("full-cluster SIGKILL and restart", () => FullRestartAsync(cluster)));
             steps.Add(("partition", () => PartitionAsync(cluster)));
         }
+        steps = steps.Where(step => step.Name == "warm-up" || Selected(step.Name)).ToList();
         // A later step needs every node Up: after a failure, wait for that (bounded) or leave the rest out.
         await _phases.RunStepsAsync(label, steps, () => cluster.WaitAllUpAsync(TimeSpan.FromSeconds(60)));
     }
+
+    /// <summary>AP_BENCH_ONLY (comma-separated parts of step names, e.g. "scale,restart") runs only those
+    /// steps, on the smallest cluster: a tuning aid. A report from such a run is partial.</summary>
+    private static readonly string[]? Only = Environment.GetEnvironmentVariable("AP_BENCH_ONLY") is { Length: > 0 } only
+        ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : null;
+
+    private static bool Selected(string step) => Only is null || Only.Any(part => step.Contains(part, StringComparison.OrdinalIgnoreCase));
 
     private static async Task WarmUpAsync(AgentProcess writer, AgentProcess reader)
     {
