@@ -245,7 +245,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var snapshot in _snapshots)
         {
-            foreach (var id in snapshot.Entities.Keys)
+            foreach (var (id, _) in snapshot.Entities)
             {
                 seen.Add(id);
             }
@@ -346,12 +346,9 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
             return;
         }
         var changedIds = new List<string>();
-        foreach (var (id, slot) in map.Entities)
+        // Only what differs from the previous snapshot: the maps share every unchanged node.
+        foreach (var (id, slot) in map.ChangedSince(previous))
         {
-            if (previous.Entities.TryGetValue(id, out var before) && (ReferenceEquals(before, slot) || before.Equals(slot)))
-            {
-                continue;
-            }
             if (_model.Kind == EntityKind.Device)
             {
                 changedIds.Add(id);
@@ -648,7 +645,7 @@ public sealed class EntityManager : ReceiveActor, IWithTimers
         public int CountAhead(int index, EntityMap replica)
         {
             var part = _byKey[index];
-            return part.Count == 0 ? 0 : part.Keys.Count(id => !replica.Entities.ContainsKey(id));
+            return part.Count == 0 ? 0 : part.Keys.Count(id => !replica.Contains(id));
         }
 
         /// <summary>Forgets what the replica of key <paramref name="index"/> now holds as well.</summary>
