@@ -543,20 +543,52 @@ internal static class Trie
     /// <summary>Sorts items into canonical order and merges the slots of repeated ids.</summary>
     public static TrieItem[] SortAndMerge(List<TrieItem> items)
     {
-        items.Sort(TrieItem.Compare);
-        var n = 0;
-        for (var i = 0; i < items.Count; i++)
+        // Sorting (hash, position) as plain 64-bit numbers is far cheaper than comparing items;
+        // only items of equal hash (rare) are then ordered by id.
+        var count = items.Count;
+        var keys = new ulong[count];
+        for (var i = 0; i < count; i++)
         {
-            if (n > 0 && TrieItem.Compare(items[n - 1], items[i]) == 0)
+            keys[i] = ((ulong)items[i].Hash << 32) | (uint)i;
+        }
+        Array.Sort(keys);
+        var sorted = new TrieItem[count];
+        for (var i = 0; i < count; i++)
+        {
+            sorted[i] = items[(int)(uint)keys[i]];
+        }
+        for (var i = 0; i < count;)
+        {
+            var j = i + 1;
+            while (j < count && sorted[j].Hash == sorted[i].Hash)
             {
-                items[n - 1] = items[n - 1].WithSlot(items[n - 1].Slot.Merge(items[i].Slot));
+                j++;
+            }
+            if (j - i > 1)
+            {
+                Array.Sort(sorted, i, j - i, ItemOrder.Instance);
+            }
+            i = j;
+        }
+        var n = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (n > 0 && TrieItem.Compare(sorted[n - 1], sorted[i]) == 0)
+            {
+                sorted[n - 1] = sorted[n - 1].WithSlot(sorted[n - 1].Slot.Merge(sorted[i].Slot));
             }
             else
             {
-                items[n++] = items[i];
+                sorted[n++] = sorted[i];
             }
         }
-        items.RemoveRange(n, items.Count - n);
-        return [.. items];
+        return n == count ? sorted : sorted.AsSpan(0, n).ToArray();
+    }
+
+    private sealed class ItemOrder : IComparer<TrieItem>
+    {
+        public static readonly ItemOrder Instance = new();
+
+        public int Compare(TrieItem x, TrieItem y) => TrieItem.Compare(x, y);
     }
 }

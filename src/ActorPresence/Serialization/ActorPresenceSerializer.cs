@@ -368,7 +368,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     private static Stamp ReadStamp(ref WireReader r)
     {
         var ticks = r.Int64();
-        return new Stamp(ticks, r.String());
+        return new Stamp(ticks, r.NodeName());
     }
 
     private static int ReadCount(ref WireReader r, int max)
@@ -505,14 +505,50 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
             return (int)(result | ((uint)last << 28));
         }
 
-        public string String()
+        public string String() => StrictUtf8.GetString(StringBytes());
+
+        /// <summary>A node name: one of a cluster's few, repeated in every entry of a payload, so
+        /// the same instance is handed out again rather than a copy per entry.</summary>
+        public string NodeName()
+        {
+            var bytes = StringBytes();
+            if (bytes.Length > 64)
+            {
+                return StrictUtf8.GetString(bytes);
+            }
+            var index = (int)(KnownNodeNameIndex(bytes) & (KnownNodeNames.Length - 1));
+            var known = Volatile.Read(ref KnownNodeNames[index]);
+            if (known is not null && Ascii.Equals(bytes, known))
+            {
+                return known;
+            }
+            var name = StrictUtf8.GetString(bytes);
+            Volatile.Write(ref KnownNodeNames[index], name);
+            return name;
+        }
+
+        private ReadOnlySpan<byte> StringBytes()
         {
             var length = VarInt();
             if (length < 0 || length > MaxStringBytes)
             {
                 throw new SerializationException($"string of {length} bytes outside 0–{MaxStringBytes}");
             }
-            return StrictUtf8.GetString(Take(length));
+            return Take(length);
         }
+    }
+
+    // Node names seen lately, by a hash of their bytes: a fixed, small table (a hostile payload can
+    // only overwrite entries, never grow it), shared by every thread (strings are immutable).
+    private static readonly string?[] KnownNodeNames = new string?[256];
+
+    private static uint KnownNodeNameIndex(ReadOnlySpan<byte> bytes)
+    {
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+        return hash ^ (hash >> 16);
     }
 }
