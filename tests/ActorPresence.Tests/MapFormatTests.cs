@@ -146,6 +146,20 @@ public sealed class MapFormatTests(SerializationSystemFixture fixture) : IClassF
         }
     }
 
+    [Fact]
+    public void Node_names_read_from_payloads_are_one_instance_per_name()
+    {
+        // A replica received from a peer would otherwise hold a copy of a node's name per entry.
+        var map = Build(Enumerable.Range(0, 200).Select(i => ($"PJSIP/{i}", (Entry)View(i, i % 2 == 0 ? "pbx-1" : "pbx-2", DeviceState.Busy))));
+
+        var first = FromBinary(ToBinary(map));
+        var second = FromBinary(ToBinary(map));
+
+        var names = first.Entities.Concat(second.Entities).SelectMany(kv => kv.Value.Entries).Select(e => e.Stamp.Node).ToList();
+        Assert.Equal(2, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(2, names.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
     // ---- cached leaf encodings ----
 
     [Fact]
