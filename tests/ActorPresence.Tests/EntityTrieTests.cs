@@ -165,11 +165,11 @@ public sealed class EntityTrieTests
 
         root = Trie.Put(root, 0, 0xABCD_EF00, "other", View(1, "pbx-1", DeviceState.Busy));
 
-        // They share 28 bits: a chain of branches down to the last level, then two leaves.
+        // They differ in the last bit only: a chain of branches down to the last level, then two leaves.
         var items = CheckShape(root);
         Assert.Equal(Trie.MaxLeaf * 3 + 1, items.Count);
         var node = root;
-        for (var depth = 0; depth < 7; depth++)
+        for (var depth = 0; depth < (32 / Trie.BitsPerLevel) - 1; depth++)
         {
             node = Assert.IsType<TrieBranch>(node).Children[Trie.ChildIndex(0xABCD_EF01, depth)];
         }
@@ -499,7 +499,7 @@ public sealed class EntityTrieTests
         var map = EntityMap.FromEntities(ids.Select(id => KeyValuePair.Create(id, Slot.Of(View(1, "pbx-1", DeviceState.Busy)))));
 
         var root = Assert.IsType<TrieBranch>(map.Root);
-        Assert.All(root.Children, child => Assert.InRange(child?.Count ?? 0, ids.Count / 16 / 2, ids.Count / 16 * 2));
+        Assert.All(root.Children, child => Assert.InRange(child?.Count ?? 0, ids.Count / Trie.Fanout / 2, ids.Count / Trie.Fanout * 2));
         var leaves = map.Leaves.ToList();
         Assert.InRange(ids.Count / (double)leaves.Count, 4, Trie.MaxLeaf);
     }

@@ -145,7 +145,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
             parts.Add(encoded);
             length += encoded.Length;
         }
-        var bytes = new byte[length];
+        // Every byte is written below: no need to clear the array first.
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
         bytes[0] = MapVersion;
         var at = 1 + WriteVarInt(bytes.AsSpan(1), count);
         foreach (var part in parts)
