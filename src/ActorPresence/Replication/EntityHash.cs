@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace ActorPresence.Replication;
@@ -15,6 +16,7 @@ internal static class EntityHash
     private const ulong Offset = 14695981039346656037UL;
     private const ulong Prime = 1099511628211UL;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Of(string id)
     {
         var hash = Offset;

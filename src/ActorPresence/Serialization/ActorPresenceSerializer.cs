@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
@@ -104,6 +105,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     }
 
     /// <summary>Reads what <see cref="SlotToBytes"/> wrote, as strictly as a map payload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Slot SlotFromBytes(ReadOnlySpan<byte> bytes)
     {
         try
@@ -236,6 +238,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         return EntityMap.FromEntities(entities);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Slot ReadOrderedSlot(ref WireReader r)
     {
         var count = ReadCount(ref r, MaxEntriesPerSlot);
@@ -332,6 +335,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Entry ReadEntry(ref WireReader r)
     {
         var tag = r.Byte();
@@ -366,12 +370,14 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         w.String(stamp.Node);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Stamp ReadStamp(ref WireReader r)
     {
         var ticks = r.Int64();
         return new Stamp(ticks, r.NodeName());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ReadCount(ref WireReader r, int max)
     {
         var count = r.VarInt();
@@ -486,6 +492,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
 
         /// <summary>A 7-bit encoded int as BinaryReader reads it: at most five bytes, the fifth
         /// carrying no more than the top four bits.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int VarInt()
         {
             uint result = 0;
@@ -510,6 +517,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
 
         /// <summary>A node name: one of a cluster's few, repeated in every entry of a payload, so
         /// the same instance is handed out again rather than a copy per entry.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public string NodeName()
         {
             var bytes = StringBytes();
@@ -528,6 +536,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
             return name;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private ReadOnlySpan<byte> StringBytes()
         {
             var length = VarInt();
