@@ -300,7 +300,7 @@ public sealed class EntityMapCrdtTests
         var after = before.Put("PJSIP/1000", first).Put("1000@default", second);
 
         Assert.NotNull(after.Delta);
-        Assert.Equal(["1000@default", "PJSIP/1000"], after.Delta.Entities.Keys);
+        Assert.Equal(["1000@default", "PJSIP/1000"], after.Delta.Entities.Select(kv => kv.Key).Order(StringComparer.Ordinal));
         Assert.Equal(first, Assert.Single(after.Delta.Get("PJSIP/1000").Entries));
         Assert.Equal(second, Assert.Single(after.Delta.Get("1000@default").Entries));
     }

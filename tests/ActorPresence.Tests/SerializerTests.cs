@@ -112,7 +112,7 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
 
         Assert.Equal(map, back);
         Assert.Equal(map.Count, back.Count);
-        Assert.Equal(map.Entities.Keys, back.Entities.Keys);
+        Assert.Equal(map.Entities.Select(kv => kv.Key), back.Entities.Select(kv => kv.Key));
         foreach (var (id, slot) in map.Entities)
         {
             Assert.Equal(slot.Entries.AsEnumerable(), back.Get(id).Entries.AsEnumerable());
@@ -232,11 +232,12 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     // ---- malformed input ----
 
     [Theory]
-    [InlineData("APM")]
-    [InlineData("APD")]
-    public void Random_bytes_either_decode_or_raise_SerializationException_and_nothing_else(string manifest)
+    [InlineData("APM", 1)]
+    [InlineData("APM", 2)]
+    [InlineData("APD", 1)]
+    public void Random_bytes_either_decode_or_raise_SerializationException_and_nothing_else(string manifest, byte version)
     {
-        var random = new Random(4711);
+        var random = new Random(4711 + version);
         var wrong = new List<string>();
         for (var i = 0; i < 5000; i++)
         {
@@ -244,7 +245,7 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
             random.NextBytes(bytes);
             if (bytes.Length > 0 && i % 2 == 0)
             {
-                bytes[0] = 1; // the right version, so decoding gets past the first byte
+                bytes[0] = version; // a version that is read, so decoding gets past the first byte
             }
             var thrown = Record.Exception(() => FromBinary(bytes, manifest));
             if (thrown is not null and not SerializationException)
@@ -264,6 +265,7 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
             (ToBinary(Build(DeviceEntries)), "APM"),
             (ToBinary(Build(MailboxEntries.Take(2))), "APM"),
             (ToBinary(Build(PresenceEntries.Take(1))), "APM"),
+            (Convert.FromHexString(LegacyPayloads.AllKindsVersion1Hex), "APM"),
             (ToBinary(Directs["mailbox"]()), "APD"),
             (ToBinary(Directs["presence"]()), "APD"),
         };
@@ -317,17 +319,27 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(255)]
-    public void A_wrong_version_byte_raises_SerializationException(byte version)
+    public void A_wrong_version_byte_of_a_map_raises_SerializationException(byte version)
     {
         var map = ToBinary(Build(DeviceEntries));
-        var direct = ToBinary(Directs["device"]());
-        Assert.Equal(1, map[0]);
+        Assert.Equal(2, map[0]);
         map[0] = version;
-        direct[0] = version;
 
         Assert.Throws<SerializationException>(() => FromBinary(map, "APM"));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(255)]
+    public void A_wrong_version_byte_of_direct_changes_raises_SerializationException(byte version)
+    {
+        var direct = ToBinary(Directs["device"]());
+        Assert.Equal(1, direct[0]);
+        direct[0] = version;
+
         Assert.Throws<SerializationException>(() => FromBinary(direct, "APD"));
     }
 
@@ -357,13 +369,15 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     [Fact]
     public void The_hand_written_mailbox_payload_matches_what_the_serializer_writes()
     {
-        // Guards the hand-written payloads below: with valid counts they are exactly the serializer's bytes.
+        // Guards the hand-written payloads below: with valid counts they are exactly the serializer's
+        // bytes (one entity: versions 1 and 2 differ only in the version byte).
         var expected = Build([("1000@default", Mailbox(1, "pbx-1", 3, 7, 2))]);
 
         var bytes = MailboxPayload(3, 7, 2);
 
         Assert.Equal(ToBinary(expected), bytes);
         Assert.Equal(expected, FromBinary(bytes, "APM"));
+        Assert.Equal(expected, FromBinary(MailboxPayload(3, 7, 2, version: 1), "APM"));
     }
 
     [Theory]
@@ -374,9 +388,8 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     [InlineData(1, 0, 2)]
     public void A_negative_or_inconsistent_mailbox_count_raises_SerializationException(int @new, int old, int urgent)
     {
-        var bytes = MailboxPayload(@new, old, urgent);
-
-        Assert.Throws<SerializationException>(() => FromBinary(bytes, "APM"));
+        Assert.Throws<SerializationException>(() => FromBinary(MailboxPayload(@new, old, urgent), "APM"));
+        Assert.Throws<SerializationException>(() => FromBinary(MailboxPayload(@new, old, urgent, version: 1), "APM"));
     }
 
     [Theory]
@@ -443,12 +456,12 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     }
 
     [Fact]
-    public void Entity_ids_out_of_order_or_repeated_raise_SerializationException()
+    public void Entity_ids_out_of_ordinal_order_or_repeated_in_a_version_1_payload_raise_SerializationException()
     {
         var a = ToBinary(Build([("a", View(1, "n", DeviceState.Busy))]));
         var b = ToBinary(Build([("b", View(1, "n", DeviceState.Busy))]));
 
-        // Two entities, "b" then "a": splice the bodies after a count of 2.
+        // Version 1, two entities, "b" then "a": splice the bodies after a count of 2.
         byte[] outOfOrder = [1, 2, .. b[2..], .. a[2..]];
         byte[] repeated = [1, 2, .. a[2..], .. a[2..]];
         byte[] inOrder = [1, 2, .. a[2..], .. b[2..]];
@@ -493,12 +506,12 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     /// One mailbox entry in a map, written by hand after the documented layout: version, entity
     /// count, id, entry count, tag 2, stamp (ticks, node), then new, old and urgent as 7-bit varints.
     /// </summary>
-    private static byte[] MailboxPayload(int @new, int old, int urgent)
+    private static byte[] MailboxPayload(int @new, int old, int urgent, byte version = 2)
     {
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, new UTF8Encoding(false), leaveOpen: true))
         {
-            w.Write((byte)1);
+            w.Write(version);
             w.Write7BitEncodedInt(1);
             w.Write("1000@default");
             w.Write7BitEncodedInt(1);

@@ -65,7 +65,7 @@ internal sealed class ReplicaView
             }
             foreach (var id in ahead.Keys)
             {
-                if (!_snapshots[i].Entities.ContainsKey(id))
+                if (!_snapshots[i].Contains(id))
                 {
                     yield return id;
                 }
@@ -132,7 +132,7 @@ internal sealed class ReplicaView
             var onlyAhead = 0;
             foreach (var id in _ahead[i].Keys)
             {
-                if (!_snapshots[i].Entities.ContainsKey(id))
+                if (!_snapshots[i].Contains(id))
                 {
                     onlyAhead++;
                 }

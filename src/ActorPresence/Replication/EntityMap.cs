@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Akka.DistributedData;
 
 namespace ActorPresence.Replication;
@@ -10,24 +9,33 @@ namespace ActorPresence.Replication;
 /// state. Nothing is ever deleted; a withdrawn view is an entry with no state (a tombstone), which
 /// is what lets a late write lose to a newer withdrawal.
 /// </summary>
+/// <remarks>
+/// A persistent hash trie (see <see cref="Trie"/>): a put copies one path, O(log n); maps made from
+/// one another share every node they did not change, and merge, diff (<see cref="ChangedSince"/>),
+/// equality and the serializer's cached encodings all skip shared nodes by reference, so their
+/// cost follows what changed, not the size of the key. The shape depends on the content only, and
+/// entities are enumerated in the canonical (<see cref="EntityHash"/>, ordinal id) order.
+/// </remarks>
 public sealed class EntityMap :
     IDeltaReplicatedData<EntityMap, EntityMap>,
     IReplicatedDelta,
     IActorPresenceWireMessage,
     IEquatable<EntityMap>
 {
-    public static readonly EntityMap Empty = new(ImmutableSortedDictionary.Create<string, Slot>(StringComparer.Ordinal), null);
+    public static readonly EntityMap Empty = new(null, null);
 
-    private EntityMap(ImmutableSortedDictionary<string, Slot> entities, EntityMap? delta, EntityMap? ancestor = null)
+    private readonly TrieNode? _root;
+
+    private EntityMap(TrieNode? root, EntityMap? delta, EntityMap? ancestor = null)
     {
-        Entities = entities;
+        _root = root;
         Delta = delta;
         _ancestor = ancestor;
     }
 
     // The map this one was made from by Put. The replicator merges the result of an update into
-    // the value it started from; knowing the descent makes that merge O(1) instead of a walk over
-    // every entity of the key. A merge result has none, so old maps are not kept alive.
+    // the value it started from; knowing the descent makes that merge O(1). A merge result has
+    // none, so old maps are not kept alive.
     private readonly EntityMap? _ancestor;
 
     private const int MaxAncestry = 10_000;
@@ -47,73 +55,166 @@ public sealed class EntityMap :
         return false;
     }
 
-    /// <summary>Entities in ordinal id order, which makes the serialized form deterministic.</summary>
-    public ImmutableSortedDictionary<string, Slot> Entities { get; }
-
     /// <summary>What changed since the replicator last took the delta; null when nothing did.</summary>
     public EntityMap? Delta { get; }
 
     // Distributed data reads a null delta as "nothing changed".
     EntityMap IDeltaReplicatedData<EntityMap, EntityMap>.Delta => Delta!;
 
-    public int Count => Entities.Count;
+    public int Count => _root?.Count ?? 0;
 
-    public static EntityMap FromEntities(IEnumerable<KeyValuePair<string, Slot>> entities) =>
-        new(ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, entities.Where(kv => !kv.Value.IsEmpty)), null);
+    /// <summary>Every entity, in the canonical order (which is not the ids' ordinal order).</summary>
+    public IEnumerable<KeyValuePair<string, Slot>> Entities
+    {
+        get
+        {
+            foreach (var leaf in Trie.Leaves(_root))
+            {
+                foreach (var item in leaf.Items)
+                {
+                    yield return new(item.Id, item.Slot);
+                }
+            }
+        }
+    }
 
-    public Slot Get(string id) => Entities.TryGetValue(id, out var slot) ? slot : Slot.Empty;
+    /// <summary>The trie, for the serializer and the tests.</summary>
+    internal TrieNode? Root => _root;
 
-    /// <summary>Merges one entry into the entity's slot and records it in the delta.</summary>
+    /// <summary>The trie's leaves in canonical order, for the serializer.</summary>
+    internal IEnumerable<TrieLeaf> Leaves => Trie.Leaves(_root);
+
+    public static EntityMap FromEntities(IEnumerable<KeyValuePair<string, Slot>> entities)
+    {
+        var items = new List<TrieItem>();
+        foreach (var (id, slot) in entities)
+        {
+            if (!slot.IsEmpty)
+            {
+                items.Add(new TrieItem(EntityHash.Of(id), id, slot));
+            }
+        }
+        return FromCanonical(Trie.SortAndMerge(items));
+    }
+
+    /// <summary>Builds a map in O(n) from items already in canonical order with unique ids and no
+    /// empty slot; takes ownership of the array.</summary>
+    internal static EntityMap FromCanonical(TrieItem[] items) =>
+        items.Length == 0 ? Empty : new EntityMap(Trie.Build(items, 0, items.Length, 0), null);
+
+    public Slot Get(string id) => TryGet(id, out var slot) ? slot : Slot.Empty;
+
+    public bool TryGet(string id, out Slot slot) => Trie.TryFind(_root, 0, EntityHash.Of(id), id, out slot);
+
+    public bool Contains(string id) => TryGet(id, out _);
+
+    /// <summary>Merges one entry into the entity's slot and records it in the delta; returns this
+    /// map itself when the slot already held the entry or something newer.</summary>
     public EntityMap Put(string id, Entry entry)
     {
-        var (slot, accepted) = Get(id).With(entry);
-        if (!accepted)
+        var hash = EntityHash.Of(id);
+        var root = Trie.Put(_root, 0, hash, id, entry);
+        if (ReferenceEquals(root, _root))
         {
             return this;
         }
-        var delta = (Delta ?? Empty).MergeEntry(id, entry);
-        return new EntityMap(Entities.SetItem(id, slot), delta, ancestor: this);
+        var delta = new EntityMap(Trie.Put(Delta?._root, 0, hash, id, entry), null);
+        return new EntityMap(root, delta, ancestor: this);
     }
 
-    private EntityMap MergeEntry(string id, Entry entry)
+    /// <summary>
+    /// Puts every write, with the same result and delta as putting them one by one, but copying
+    /// each touched node once: one sort of the batch and one walk of the trie.
+    /// </summary>
+    public EntityMap PutAll(IReadOnlyList<(string Id, Entry Entry)> writes)
     {
-        var (slot, accepted) = Get(id).With(entry);
-        return accepted ? new EntityMap(Entities.SetItem(id, slot), null) : this;
+        switch (writes.Count)
+        {
+            case 0:
+                return this;
+            case 1:
+                return Put(writes[0].Id, writes[0].Entry);
+        }
+        var batch = new List<TrieItem>(writes.Count);
+        foreach (var (id, entry) in writes)
+        {
+            batch.Add(new TrieItem(EntityHash.Of(id), id, Slot.Empty.With(entry).Slot));
+        }
+        var grouped = Trie.SortAndMerge(batch);
+        var changed = new List<TrieItem>(grouped.Length);
+        var deltaChanged = new List<TrieItem>(grouped.Length);
+        foreach (var item in grouped)
+        {
+            Trie.TryFind(_root, 0, item.Hash, item.Id, out var current);
+            var merged = current.Merge(item.Slot);
+            if (ReferenceEquals(merged, current))
+            {
+                continue;
+            }
+            changed.Add(item.WithSlot(merged));
+            // The delta gets what was accepted, as one Put after another would have recorded it.
+            var accepted = current.IsEmpty ? item.Slot : Slot.Of([.. current.Missing(item.Slot)]);
+            Trie.TryFind(Delta?._root, 0, item.Hash, item.Id, out var inDelta);
+            deltaChanged.Add(item.WithSlot(inDelta.Merge(accepted)));
+        }
+        if (changed.Count == 0)
+        {
+            return this;
+        }
+        var root = Trie.SetAll(_root, 0, [.. changed], 0, changed.Count);
+        var delta = new EntityMap(Trie.SetAll(Delta?._root, 0, [.. deltaChanged], 0, deltaChanged.Count), null);
+        return new EntityMap(root, delta, ancestor: this);
+    }
+
+    /// <summary>
+    /// The entities whose slot here differs from their slot in <paramref name="previous"/>, or that
+    /// <paramref name="previous"/> does not hold, in canonical order. Entities only in
+    /// <paramref name="previous"/> are not listed (a replicated map never loses one). Nodes the two
+    /// maps share are skipped by reference: after a few changes this costs O(changes × log n).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Slot>> ChangedSince(EntityMap previous)
+    {
+        if (ReferenceEquals(_root, previous._root))
+        {
+            return [];
+        }
+        var changes = new List<KeyValuePair<string, Slot>>();
+        Trie.Diff(_root, previous._root, 0, changes);
+        return changes;
     }
 
     public EntityMap Merge(EntityMap other)
     {
-        if (ReferenceEquals(this, other) || other.Entities.IsEmpty)
+        if (ReferenceEquals(this, other) || other._root is null)
         {
-            return Delta is null && _ancestor is null ? this : new EntityMap(Entities, null);
+            return Settled();
         }
-        if (Entities.IsEmpty)
+        if (_root is null)
         {
-            return other.Delta is null && other._ancestor is null ? other : new EntityMap(other.Entities, null);
+            return other.Settled();
         }
         if (other.DescendsFrom(this))
         {
-            return new EntityMap(other.Entities, null);
+            return other.Settled();
         }
         if (DescendsFrom(other))
         {
-            return new EntityMap(Entities, null);
+            return Settled();
         }
-        // Fold the smaller map into the larger one; the result is the same either way.
-        var (big, small) = Entities.Count >= other.Entities.Count ? (this, other) : (other, this);
-        var builder = big.Entities.ToBuilder();
-        foreach (var (id, slot) in small.Entities)
-        {
-            builder[id] = builder.TryGetValue(id, out var mine) ? mine.Merge(slot) : slot;
-        }
-        return new EntityMap(builder.ToImmutable(), null);
+        var root = Trie.Merge(_root, other._root, 0);
+        return ReferenceEquals(root, _root) ? Settled()
+            : ReferenceEquals(root, other._root) ? other.Settled()
+            : new EntityMap(root, null);
     }
+
+    /// <summary>This content with no delta and no ancestry.</summary>
+    private EntityMap Settled() => Delta is null && _ancestor is null ? this : new EntityMap(_root, null);
 
     public EntityMap MergeDelta(EntityMap delta) => Merge(delta);
 
     // Keeps the ancestry: the replicator resets the delta before merging the result into the value
     // the update started from, which is when the ancestry pays off.
-    public EntityMap ResetDelta() => Delta is null ? this : new EntityMap(Entities, null, _ancestor);
+    public EntityMap ResetDelta() => Delta is null ? this : new EntityMap(_root, null, _ancestor);
 
     IReplicatedData IReplicatedData.Merge(IReplicatedData other) => Merge((EntityMap)other);
 
@@ -125,55 +226,15 @@ public sealed class EntityMap :
 
     IDeltaReplicatedData IReplicatedDelta.Zero => Empty;
 
-    public bool Equals(EntityMap? other)
-    {
-        if (other is null)
-        {
-            return false;
-        }
-        if (ReferenceEquals(this, other) || ReferenceEquals(Entities, other.Entities))
-        {
-            return true;
-        }
-        if (Entities.Count != other.Entities.Count)
-        {
-            return false;
-        }
-        using var mine = Entities.GetEnumerator();
-        using var theirs = other.Entities.GetEnumerator();
-        while (mine.MoveNext() && theirs.MoveNext())
-        {
-            if (!string.Equals(mine.Current.Key, theirs.Current.Key, StringComparison.Ordinal)
-                || !mine.Current.Value.Equals(theirs.Current.Value))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    public bool Equals(EntityMap? other) => other is not null && Trie.NodesEqual(_root, other._root);
 
     public override bool Equals(object? obj) => obj is EntityMap other && Equals(other);
 
-    public override int GetHashCode() => Entities.Count;
+    // Cached per node, so a map made from another by a few changes hashes in O(changes × log n).
+    public override int GetHashCode() => _root?.ContentHash() ?? 0;
 
-    public override string ToString() => $"EntityMap({Entities.Count} entities)";
+    public override string ToString() => $"EntityMap({Count} entities)";
 }
 
 /// <summary>A distributed-data key holding an <see cref="EntityMap"/>.</summary>
 public sealed class EntityMapKey(string id) : Key<EntityMap>(id);
-
-/// <summary>Until the trie lands: the diff by a walk (to be replaced).</summary>
-public static class EntityMapDiff
-{
-    public static IEnumerable<KeyValuePair<string, Slot>> ChangedSince(this EntityMap map, EntityMap previous)
-    {
-        foreach (var (id, slot) in map.Entities)
-        {
-            if (previous.Entities.TryGetValue(id, out var before) && (ReferenceEquals(before, slot) || before.Equals(slot)))
-            {
-                continue;
-            }
-            yield return new(id, slot);
-        }
-    }
-}

@@ -107,13 +107,6 @@ internal sealed class ReplicaWriter(KeySpace keys, long patienceMs)
         public long SentAt { get; set; }
 
         /// <summary>The update's function: the batch merged into the replica's value.</summary>
-        public EntityMap ApplyTo(EntityMap map)
-        {
-            foreach (var (id, entry) in Entries)
-            {
-                map = map.Put(id, entry);
-            }
-            return map;
-        }
+        public EntityMap ApplyTo(EntityMap map) => map.PutAll(Entries);
     }
 }

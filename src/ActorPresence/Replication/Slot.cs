@@ -18,6 +18,10 @@ public sealed class Slot : IEquatable<Slot>
 
     public static Slot Of(params Entry[] entries) => entries.Aggregate(Empty, (slot, e) => slot.With(e).Slot);
 
+    /// <summary>A slot from entries already in strictly increasing ordinal sub-key order (the
+    /// serializer checks that); skips the per-entry insertion of <see cref="With"/>.</summary>
+    internal static Slot FromOrdered(ImmutableArray<Entry> entries) => entries.IsEmpty ? Empty : new Slot(entries);
+
     /// <summary>The largest stamp in the slot: a new local write must go past it.</summary>
     public Domain.Stamp MaxStamp => Entries.IsEmpty ? Domain.Stamp.Zero : Entries.Max(e => e.Stamp);
 
@@ -55,18 +59,25 @@ public sealed class Slot : IEquatable<Slot>
         return (new Slot(Entries.Add(entry)), true);
     }
 
+    /// <summary>The CRDT merge. Returns this slot itself when <paramref name="other"/> brings nothing
+    /// new (callers rely on it to detect "no change" by reference), else <paramref name="other"/>
+    /// itself when the result equals it, so merged maps share instances.</summary>
     public Slot Merge(Slot other)
     {
         if (ReferenceEquals(this, other) || other.IsEmpty)
         {
             return this;
         }
+        if (IsEmpty)
+        {
+            return other;
+        }
         var result = this;
         foreach (var e in other.Entries)
         {
             result = result.With(e).Slot;
         }
-        return result.Equals(other) ? other : result;
+        return ReferenceEquals(result, this) || !result.Equals(other) ? result : other;
     }
 
     /// <summary>The entries of <paramref name="newer"/> that this slot does not already hold.</summary>
