@@ -129,6 +129,33 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : TestKit(output
         await AwaitAssertAsync(async () => Assert.Equal(1, (await Stats(runtime, EntityKind.Device)).LiveEntities), Converge);
     }
 
+    [Fact]
+    public async Task Subscriptions_do_not_keep_idle_entity_actors_and_a_later_change_still_reaches_every_subscriber()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, Output!, o => o.PassivateIdleAfter = TimeSpan.FromMilliseconds(300));
+        var runtime = ActorPresenceRuntime.Get(cluster[1].System);
+        var box = new MailboxId("960");
+        await cluster[0].Api.SetMailboxAsync(box, new MailboxCounts(1, 0));
+        await AwaitAssertAsync(async () => Assert.NotNull(await cluster[1].Api.GetMailboxAsync(box)), Converge);
+        await using var one = await Recorder.StartAsync(cluster[1].Api, SubscriptionFilter.Mailbox(box));
+        await using var prefix = await Recorder.StartAsync(cluster[1].Api, SubscriptionFilter.WithPrefix(EntityKind.Mailbox, "96"));
+        await AwaitAssertAsync(() => Assert.All(new[] { one, prefix }, r => Assert.Single(r.Events)), Converge);
+
+        // Idle, the actor stops although two subscriptions cover its entity ...
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await Stats(runtime, EntityKind.Mailbox)).LiveEntities), Converge);
+        Assert.Equal(2, (await Stats(runtime, EntityKind.Mailbox)).Subscribers);
+
+        // ... and the next change comes to both through a new actor.
+        await cluster[0].Api.SetMailboxAsync(box, new MailboxCounts(2, 1));
+        await AwaitAssertAsync(() => Assert.All(new[] { one, prefix }, r =>
+        {
+            Assert.Equal(2, r.Events.Count);
+            var change = Assert.IsType<MailboxStateEvent>(r.Events[1]);
+            Assert.False(change.IsInitial);
+            Assert.Equal(new MailboxCounts(2, 1), change.Mailbox.Counts);
+        }), Converge);
+    }
+
     private static Task<ManagerStats> Stats(ActorPresenceRuntime runtime, EntityKind kind) =>
         runtime.ManagerFor(kind).Ask<ManagerStats>(GetStats.Instance, TimeSpan.FromSeconds(5));
 }

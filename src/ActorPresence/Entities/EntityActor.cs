@@ -21,8 +21,9 @@ internal sealed record EntityShared(EntityModel Model, string NodeName, long Inc
 /// its slot, so each change reaches subscribers once and in stamp order. It sends each change itself
 /// to the subscribers its manager gave it and, for a local write, to the outbox, which writes it to
 /// the replica, sends it to the other nodes and acknowledges the writer with the resulting state.
-/// Created on demand by its <see cref="EntityManager"/>; stops when the manager finds it idle and it
-/// has no subscribers and, for a device, no view of this node's own.
+/// Created on demand by its <see cref="EntityManager"/>; stops when the manager finds it idle unless,
+/// for a device, it holds a view of this node's own. Its subscribers do not keep it: the manager
+/// holds the subscriptions and hands them to the entity's next actor.
 /// </summary>
 public sealed class EntityActor : UntypedActor
 {
@@ -96,14 +97,16 @@ public sealed class EntityActor : UntypedActor
                 WithdrawViewsOf(removed.Node, removed.Incarnation);
                 break;
             case StopIfIdle:
-                if (_subscribers is null && !Model.HasLocalView(_slot, _shared.NodeName))
+                // Subscriptions do not keep an actor: the manager keeps them and gives them to the
+                // next actor of the entity when a change comes.
+                if (!Model.HasLocalView(_slot, _shared.NodeName))
                 {
                     Context.Parent.Tell(new Passivated(_id, _slot));
                     Context.Stop(Self);
                 }
                 else
                 {
-                    Context.Parent.Tell(new StayAlive(_id, Pinned: _subscribers is null));
+                    Context.Parent.Tell(new StayAlive(_id, Pinned: true));
                 }
                 break;
             default:

@@ -478,7 +478,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private void OnSweep()
     {
         var idleFor = (long)_settings.PassivateIdleAfter.TotalMilliseconds;
-        foreach (var (_, actor) in _live.StartPassivating(Now, idleFor, _subscriptions.Covers))
+        foreach (var (_, actor) in _live.StartPassivating(Now, idleFor))
         {
             actor.Tell(StopIfIdle.Instance);
         }

@@ -41,12 +41,12 @@ internal sealed class LiveEntities
 
     /// <summary>Actors untouched for <paramref name="idleFor"/> ticks, not pinned, not already asked:
     /// from now on their messages are held until they answer.</summary>
-    public List<(string Id, IActorRef Actor)> StartPassivating(long now, long idleFor, Func<string, bool> keep)
+    public List<(string Id, IActorRef Actor)> StartPassivating(long now, long idleFor)
     {
         var asked = new List<(string, IActorRef)>();
         foreach (var (id, live) in _live)
         {
-            if (live.Held is null && !live.Pinned && now - live.Touched >= idleFor && !keep(id))
+            if (live.Held is null && !live.Pinned && now - live.Touched >= idleFor)
             {
                 live.Held = [];
                 asked.Add((id, live.Actor));

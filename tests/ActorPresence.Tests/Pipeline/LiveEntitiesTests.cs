@@ -6,19 +6,17 @@ namespace ActorPresence.Tests.Pipeline;
 public sealed class LiveEntitiesTests : TestKit
 {
     [Fact]
-    public void Only_actors_untouched_for_the_idle_time_unpinned_and_not_kept_are_asked_to_stop()
+    public void Only_actors_untouched_for_the_idle_time_are_asked_to_stop_and_only_once()
     {
         var live = new LiveEntities();
         live.Add("idle", CreateTestProbe(), now: 0);
         live.Add("busy", CreateTestProbe(), now: 0);
-        live.Add("subscribed", CreateTestProbe(), now: 0);
         live.TryTell("busy", "write", null, now: 900);
 
-        var asked = live.StartPassivating(now: 1000, idleFor: 500, keep: id => id == "subscribed");
+        var asked = live.StartPassivating(now: 1000, idleFor: 500);
 
         Assert.Equal(["idle"], asked.Select(a => a.Id));
-        // Already asked: not asked twice.
-        Assert.DoesNotContain("idle", live.StartPassivating(now: 1000, idleFor: 500, keep: _ => false).Select(a => a.Id));
+        Assert.Empty(live.StartPassivating(now: 1000, idleFor: 500));
     }
 
     [Fact]
@@ -27,7 +25,7 @@ public sealed class LiveEntitiesTests : TestKit
         var actor = CreateTestProbe();
         var live = new LiveEntities();
         live.Add("PJSIP/1", actor, now: 0);
-        live.StartPassivating(now: 1000, idleFor: 10, keep: _ => false);
+        live.StartPassivating(now: 1000, idleFor: 10);
 
         Assert.True(live.TryTell("PJSIP/1", "held-1", null, now: 1001));
         Assert.True(live.TryTell("PJSIP/1", "held-2", null, now: 1002));
@@ -44,7 +42,7 @@ public sealed class LiveEntitiesTests : TestKit
         var actor = CreateTestProbe();
         var live = new LiveEntities();
         live.Add("PJSIP/1", actor, now: 0);
-        live.StartPassivating(now: 1000, idleFor: 10, keep: _ => false);
+        live.StartPassivating(now: 1000, idleFor: 10);
         live.TryTell("PJSIP/1", "for-the-next-one", TestActor, now: 1001);
 
         Assert.True(live.Remove("PJSIP/1", actor, out var held));
@@ -71,12 +69,12 @@ public sealed class LiveEntitiesTests : TestKit
     {
         var live = new LiveEntities();
         live.Add("PJSIP/1", CreateTestProbe(), now: 0);
-        live.StartPassivating(now: 1000, idleFor: 10, keep: _ => false);
+        live.StartPassivating(now: 1000, idleFor: 10);
         live.Stayed("PJSIP/1", pinned: true, now: 1000);
 
-        Assert.Empty(live.StartPassivating(now: 5000, idleFor: 10, keep: _ => false));
+        Assert.Empty(live.StartPassivating(now: 5000, idleFor: 10));
 
         live.TryTell("PJSIP/1", "withdraw", null, now: 5000);
-        Assert.Single(live.StartPassivating(now: 9000, idleFor: 10, keep: _ => false));
+        Assert.Single(live.StartPassivating(now: 9000, idleFor: 10));
     }
 }
