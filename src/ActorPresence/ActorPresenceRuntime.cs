@@ -16,6 +16,7 @@ public sealed class ActorPresenceRuntime : IExtension
 {
     internal ActorPresenceRuntime(ExtendedActorSystem system)
     {
+        QuietLeakDetector();
         System = system;
         Settings = ActorPresenceSettings.FromConfig(system.Settings.Config);
         var setup = system.Settings.Setup.Get<ActorPresenceSetup>();
@@ -47,6 +48,21 @@ public sealed class ActorPresenceRuntime : IExtension
     }
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Turns off DotNetty's buffer leak detector (Akka's remoting transport) unless the operator set
+    /// its level (<c>io.netty.leakDetection.level</c>). It records a stack trace and a finalizable
+    /// tracker for one buffer in 128: profiled on a node writing 7,000 changes/s, finalizers and
+    /// stack traces took 12 % of its CPU. Remoting releases its buffers itself; the detector is a
+    /// debugging aid.
+    /// </summary>
+    private static void QuietLeakDetector()
+    {
+        if (Environment.GetEnvironmentVariable("io.netty.leakDetection.level") is null)
+        {
+            DotNetty.Common.ResourceLeakDetector.Level = DotNetty.Common.ResourceLeakDetector.DetectionLevel.Disabled;
+        }
+    }
 
     public ActorSystem System { get; }
 

@@ -42,6 +42,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly Subscriptions _subscriptions;
     private readonly NodeRemoval _removal;
     private readonly ReplicaPoll _poll;
+    private readonly RepairRound _repair;
     private IActorRef _outbox = ActorRefs.Nobody;
     private EntityShared _shared = null!;
     private int _peers;
@@ -64,6 +65,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         _subscriptions = new Subscriptions(model.Kind);
         _removal = new NodeRemoval(_nodeName, incarnation);
         _poll = new ReplicaPoll(_keys.Keys.Count);
+        _repair = new RepairRound(_keys.Keys.Count);
     }
 
     public static Props Props(EntityModel model, ActorPresenceSettings settings, IActorRef replicator, long incarnation) =>
@@ -143,11 +145,30 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             case DirectChanges direct:
                 OnDirect(direct);
                 break;
+            case GetSuccess { Request: RepairRead } repaired:
+                OnReplica(repaired.Key.Id, repaired.Data, polled: false);
+                RepairAnswered();
+                break;
+            case NotFound { Request: RepairRead } or GetFailure { Request: RepairRead }:
+                // A node that did not answer is repaired by the next full-state gossip.
+                RepairAnswered();
+                break;
             case GetSuccess success:
-                OnReplica(success.Key.Id, success.Data);
+                OnReplica(success.Key.Id, success.Data, polled: true);
                 break;
             case NotFound notFound:
                 OnReplicaAnswered(notFound.Key.Id);
+                break;
+            case RepairReplica repair:
+                if (_repair.TryStart())
+                {
+                    _log.Info("{0}: reading every key from every node ({1})", Kind, repair.Reason);
+                    var read = new ReadAll(_settings.AskTimeout);
+                    foreach (var key in _keys.Keys)
+                    {
+                        _replicator.Tell(Dsl.Get(key, read, RepairRead.Instance));
+                    }
+                }
                 break;
             case PollTick:
                 StartPoll();
@@ -166,7 +187,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 StartPoll();
                 break;
             case GetStats:
-                Sender.Tell(new ManagerStats(_live.Count, _view.Counts().Held, _peers, _subscriptions.SubscriberCount, _poll.Completed));
+                Sender.Tell(new ManagerStats(_live.Count, _view.Counts().Held, _peers, _subscriptions.SubscriberCount, _poll.Completed, _repair.Started));
                 break;
             case PeersChanged peers:
                 _peers = peers.Peers.Count;
@@ -270,7 +291,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         }
     }
 
-    private void OnReplica(string keyId, IReplicatedData data)
+    private void OnReplica(string keyId, IReplicatedData data, bool polled)
     {
         if (_keyIndex.TryGetValue(keyId, out var index) && data is EntityMap map)
         {
@@ -307,7 +328,10 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 }
             }
         }
-        OnReplicaAnswered(keyId);
+        if (polled)
+        {
+            OnReplicaAnswered(keyId);
+        }
     }
 
     private void OnReplicaAnswered(string keyId)
@@ -508,6 +532,52 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             {
                 fresh.Tell(message, sender);
             }
+        }
+    }
+
+    private void RepairAnswered()
+    {
+        if (_repair.Answered())
+        {
+            Self.Tell(new RepairReplica("asked for again while the last repair ran"));
+        }
+    }
+
+    /// <summary>Marks the reads of a repair (<see cref="RepairReplica"/>) apart from the polls.</summary>
+    private sealed class RepairRead
+    {
+        public static readonly RepairRead Instance = new();
+    }
+
+    /// <summary>One repair at a time; one asked for meanwhile runs after it (once).</summary>
+    private sealed class RepairRound(int keyCount)
+    {
+        private int _waiting;
+        private bool _again;
+
+        public long Started { get; private set; }
+
+        public bool TryStart()
+        {
+            if (_waiting > 0)
+            {
+                _again = true;
+                return false;
+            }
+            _waiting = keyCount;
+            Started++;
+            return true;
+        }
+
+        /// <summary>One key answered; true when the round ended and another is due.</summary>
+        public bool Answered()
+        {
+            if (_waiting > 0 && --_waiting == 0 && _again)
+            {
+                _again = false;
+                return true;
+            }
+            return false;
         }
     }
 

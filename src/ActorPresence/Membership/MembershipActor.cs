@@ -9,7 +9,9 @@ namespace ActorPresence.Membership;
 /// Follows cluster membership for the entity managers: tells them which telephony nodes are their
 /// peers on the direct path, and tells them when an incarnation of a node has been removed (it
 /// left, or was downed): its device views are withdrawn everywhere, and what it sent only by the
-/// direct path is written to distributed data by the survivors.
+/// direct path is written to distributed data by the survivors. When a telephony node comes up or
+/// becomes reachable again it asks the managers to repair their replicas at once (see
+/// <see cref="RepairReplica"/>): full-state gossip runs only every few seconds.
 /// </summary>
 public sealed class MembershipActor : ReceiveActor
 {
@@ -42,7 +44,19 @@ public sealed class MembershipActor : ReceiveActor
         {
             _members[m.Member.UniqueAddress] = m.Member;
             PublishPeers();
+            if (m is ClusterEvent.MemberUp up && up.Member.HasRole(_role))
+            {
+                Repair($"{NodeNameOf(up.Member) ?? up.Member.Address.ToString()} is up");
+            }
         });
+        Receive<ClusterEvent.ReachableMember>(m =>
+        {
+            if (m.Member.HasRole(_role) && !m.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
+            {
+                Repair($"{NodeNameOf(m.Member) ?? m.Member.Address.ToString()} is reachable again");
+            }
+        });
+        Receive<ClusterEvent.UnreachableMember>(_ => { });
         Receive<RequestPeers>(m => m.Manager.Tell(Peers()));
     }
 
@@ -55,9 +69,19 @@ public sealed class MembershipActor : ReceiveActor
             ?[ActorPresenceConfig.NodeRolePrefix.Length..];
 
     protected override void PreStart() =>
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.UnreachableMember));
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void Repair(string reason)
+    {
+        var repair = new RepairReplica(reason);
+        foreach (var manager in _managers)
+        {
+            manager.Tell(repair);
+        }
+    }
 
     private void PublishPeers()
     {

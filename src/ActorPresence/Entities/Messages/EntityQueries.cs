@@ -29,5 +29,6 @@ public static class EntityQueries
     /// <param name="Peers">Nodes the direct path sends to.</param>
     /// <param name="Subscribers">Subscribers registered with this manager (of one entity or of a prefix).</param>
     /// <param name="ReplicaPolls">Completed reads of every key from the local replica since the manager started.</param>
-    public sealed record ManagerStats(int LiveEntities, int Entities, int Peers, int Subscribers, long ReplicaPolls);
+    /// <param name="Repairs">Repairs of the replica since the manager started: every key read from every node.</param>
+    public sealed record ManagerStats(int LiveEntities, int Entities, int Peers, int Subscribers, long ReplicaPolls, long Repairs);
 }
