@@ -6,8 +6,10 @@ using BenchmarkDotNet.Attributes;
 namespace ActorPresence.MicroBenchmarks;
 
 /// <summary>
-/// One acknowledged write through the actors of a single-node cluster: facade → device manager →
-/// entity actor → manager → local replicator → acknowledgement. No peers, so no direct-path sends.
+/// One acknowledged write through the actors of a single-node cluster: facade → manager → entity
+/// actor → outbox → local replicator → acknowledgement. No peers, so no direct-path sends. Writes
+/// to a live entity, and writes that create one (a new device, whose actor stays for its view; a
+/// new mailbox, whose actor stops when idle).
 /// </summary>
 [MemoryDiagnoser]
 public class RoundTripBenchmarks
@@ -16,6 +18,7 @@ public class RoundTripBenchmarks
     private ActorSystem _system = null!;
     private IActorPresence _api = null!;
     private bool _flip;
+    private int _created;
 
     [GlobalSetup]
     public async Task Setup()
@@ -45,4 +48,12 @@ public class RoundTripBenchmarks
         _flip = !_flip;
         return _api.SetDeviceStateAsync(_device, _flip ? DeviceState.InUse : DeviceState.NotInUse);
     }
+
+    [Benchmark]
+    public Task<WriteResult<DeviceSnapshot>> CreateDevice() =>
+        _api.SetDeviceStateAsync(new DeviceId($"PJSIP/new{Interlocked.Increment(ref _created)}"), DeviceState.InUse);
+
+    [Benchmark]
+    public Task<WriteResult<MailboxSnapshot>> CreateMailbox() =>
+        _api.SetMailboxAsync(new MailboxId($"new{Interlocked.Increment(ref _created)}"), new MailboxCounts(1, 0));
 }
