@@ -43,7 +43,7 @@ public sealed class EntityActor : UntypedActor
 
     /// <summary>Props that construct the actor directly: no expression compiled, no reflection per entity.</summary>
     internal static Props Props(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers) =>
-        Akka.Actor.Props.CreateBy(new Producer(id, shared, initial, subscribers));
+        Akka.Actor.Props.CreateBy(new Producer(id, shared, initial, subscribers)).WithMailbox(EntityMailbox.Id);
 
     private EntityModel Model => _shared.Model;
 

@@ -89,3 +89,32 @@ internal sealed class DirectPath(EntityKind kind, Func<Address, ICanTell> select
         _pending.Clear();
     }
 }
+
+/// <summary>
+/// Whether the direct path is busy: more than <see cref="BusyRate"/> changes a second over the last
+/// window of <see cref="WindowMs"/> ms. Then changes wait a moment to share a message.
+/// </summary>
+internal sealed class DirectPace
+{
+    public const int BusyRate = 8_000;
+
+    public const long WindowMs = 10;
+
+    private long _windowStart;
+    private int _inWindow;
+    private bool _busy;
+
+    /// <summary>Counts one change at <paramref name="now"/> (milliseconds) and says whether the path is busy.</summary>
+    public bool Busy(long now)
+    {
+        if (now - _windowStart >= WindowMs)
+        {
+            // The window just ended decides; a long silence is not busy.
+            _busy = now - _windowStart < 2 * WindowMs && _inWindow * 1000L / WindowMs > BusyRate;
+            _windowStart = now;
+            _inWindow = 0;
+        }
+        _inWindow++;
+        return _busy;
+    }
+}

@@ -45,8 +45,40 @@ internal sealed class Outbox : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Timers.StartPeriodicTimer(CheckOverdue.Instance, CheckOverdue.Instance, TimeSpan.FromMilliseconds(PatienceMs));
+        var self = Self;
+        // A .NET timer, not Akka's scheduler: that one ticks every 10 ms.
+        _flushTimer = new Timer(_ => self.Tell(FlushDirect.Instance), null, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    protected override void PostStop() => _flushTimer?.Dispose();
+
+    /// <summary>
+    /// The first change since the last flush goes out with the changes that arrive before the flush
+    /// is processed. While this node writes fewer than <see cref="DirectPace.BusyRate"/> changes a
+    /// second the flush is at once (one message per change or so: latency first); above it, at most
+    /// one message per peer per <see cref="BatchDelayMs"/> ms, so that remoting costs per batch,
+    /// not per change (profiled: at 9,000 new entities a second, 1.2 changes per message).
+    /// </summary>
+    private void ScheduleFlush(bool busy)
+    {
+        if (busy)
+        {
+            _flushTimer!.Change(BatchDelayMs, Timeout.Infinite);
+        }
+        else
+        {
+            Self.Tell(FlushDirect.Instance);
+        }
+    }
+
+    /// <summary>How long a change may wait for others while the node is busy.</summary>
+    private const int BatchDelayMs = 1;
+
+    private Timer? _flushTimer;
+    private readonly DirectPace _pace = new();
 
     public static Props Props(EntityKind kind, KeySpace keys, IActorRef replicator, bool directPathEnabled, TimeSpan resolveTimeout, Func<Address, ActorPath> peerPath) =>
         Akka.Actor.Props.Create(() => new Outbox(kind, keys, replicator, directPathEnabled, resolveTimeout, peerPath));
@@ -56,10 +88,13 @@ internal sealed class Outbox : UntypedActor, IWithTimers
         switch (message)
         {
             case LocalChange change:
-                if (change.Entry is { } entry && !change.ReplicaOnly && _directPathEnabled && _direct.Add(change.Id, entry))
+                if (change.Entry is { } entry && !change.ReplicaOnly && _directPathEnabled)
                 {
-                    // One flush per batch: changes that arrive before it is processed go with it.
-                    Self.Tell(FlushDirect.Instance);
+                    var busy = _pace.Busy(Now);
+                    if (_direct.Add(change.Id, entry))
+                    {
+                        ScheduleFlush(busy);
+                    }
                 }
                 if (_writer.Add(change.Id, change.Entry, change.ReplyTo, change.Ack, Now) is { } batch)
                 {

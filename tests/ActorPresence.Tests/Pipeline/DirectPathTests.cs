@@ -83,3 +83,40 @@ public sealed class DirectPathTests : TestKit
         selection.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 }
+
+public sealed class DirectPaceTests
+{
+    [Fact]
+    public void The_path_is_busy_only_after_a_window_with_more_changes_than_the_busy_rate()
+    {
+        var pace = new DirectPace();
+        var perWindow = (int)(DirectPace.BusyRate * DirectPace.WindowMs / 1000) + 1;
+
+        // A first window over the rate ...
+        for (var i = 0; i < perWindow; i++)
+        {
+            Assert.False(pace.Busy(now: 100));
+        }
+        // ... makes the next one busy; a quiet one after it is not.
+        Assert.True(pace.Busy(now: 100 + DirectPace.WindowMs));
+        Assert.False(pace.Busy(now: 100 + 2 * DirectPace.WindowMs));
+    }
+
+    [Fact]
+    public void A_window_at_the_busy_rate_or_after_a_silence_is_not_busy()
+    {
+        var pace = new DirectPace();
+        var atRate = (int)(DirectPace.BusyRate * DirectPace.WindowMs / 1000);
+        for (var i = 0; i < atRate; i++)
+        {
+            pace.Busy(now: 0);
+        }
+        Assert.False(pace.Busy(now: DirectPace.WindowMs));
+
+        for (var i = 0; i < 10 * atRate; i++)
+        {
+            pace.Busy(now: DirectPace.WindowMs);
+        }
+        Assert.False(pace.Busy(now: 50 * DirectPace.WindowMs));
+    }
+}

@@ -1,0 +1,69 @@
+using ActorPresence.Entities;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+
+namespace ActorPresence.Tests.Pipeline;
+
+public sealed class EntityMailboxTests : TestKit
+{
+    [Fact]
+    public void Messages_leave_in_the_order_they_came_and_what_is_left_at_clean_up_goes_to_dead_letters()
+    {
+        var queue = new EntityMessageQueue();
+        Assert.False(queue.HasMessages);
+        for (var i = 0; i < 100; i++)
+        {
+            queue.Enqueue(TestActor, new Envelope(i, TestActor));
+        }
+
+        Assert.True(queue.HasMessages);
+        Assert.Equal(100, queue.Count);
+        for (var i = 0; i < 60; i++)
+        {
+            Assert.True(queue.TryDequeue(out var envelope));
+            Assert.Equal(i, envelope.Message);
+        }
+        var deadLetters = new EntityMessageQueue();
+        queue.CleanUp(TestActor, deadLetters);
+
+        Assert.False(queue.HasMessages);
+        Assert.Equal(40, deadLetters.Count);
+        Assert.True(deadLetters.TryDequeue(out var first));
+        Assert.Equal(60, first.Message);
+    }
+
+    [Fact]
+    public async Task Senders_on_many_threads_lose_nothing()
+    {
+        var queue = new EntityMessageQueue();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                queue.Enqueue(TestActor, new Envelope((t, i), TestActor));
+            }
+        })));
+
+        var last = new int[8];
+        Array.Fill(last, -1);
+        var count = 0;
+        while (queue.TryDequeue(out var envelope))
+        {
+            var (t, i) = ((int, int))envelope.Message;
+            Assert.True(i > last[t], "per sender, in order");
+            last[t] = i;
+            count++;
+        }
+        Assert.Equal(80_000, count);
+    }
+
+    [Fact]
+    public void Entity_actors_get_this_mailbox_from_the_embedded_configuration()
+    {
+        using var system = ActorSystem.Create("mailbox", ActorPresenceConfig.Defaults.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local")));
+
+        var type = system.Mailboxes.Lookup(EntityMailbox.Id);
+
+        Assert.IsType<EntityMailbox>(type);
+    }
+}
