@@ -57,6 +57,8 @@ public sealed class AgentProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment["DOTNET_gcServer"] = "0";
+        // As docs/operations.md recommends for nodes (Garbage collection): a 64 MB gen0 budget.
+        info.Environment["DOTNET_GCgen0size"] = "0x4000000";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start agent {Name}");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
