@@ -46,6 +46,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private IActorRef _outbox = ActorRefs.Nobody;
     private EntityShared _shared = null!;
     private int _peers;
+    private long _published = long.MinValue / 2;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -316,7 +317,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                     }
                 }
             }
-            _view.Commit(index, map);
+            _view.Commit(index, map, changes);
             if (Kind == EntityKind.Device)
             {
                 foreach (var change in changes)
@@ -340,8 +341,13 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         {
             return;
         }
-        var (held, perKey) = _view.Counts();
-        _metrics.Publish(Kind, new ManagerSnapshot(held, _live.Count, _keyIds, perKey));
+        // The gauges' snapshot, at most once a second: it walks the overlay.
+        if (Now - _published >= 1000)
+        {
+            _published = Now;
+            var (held, perKey) = _view.Counts();
+            _metrics.Publish(Kind, new ManagerSnapshot(held, _live.Count, _keyIds, perKey));
+        }
         foreach (var (list, replyTo) in _poll.TakeSatisfied())
         {
             replyTo.Tell(new IdList(ListIds(list)));

@@ -96,9 +96,10 @@ internal sealed class ReplicaView
         return changes;
     }
 
-    /// <summary>Takes <paramref name="map"/> as the last read of key <paramref name="index"/> and forgets
-    /// what the overlay held that the replica now holds as well.</summary>
-    public void Commit(int index, EntityMap map)
+    /// <summary>Takes <paramref name="map"/> as the last read of key <paramref name="index"/> (whose
+    /// <paramref name="changes"/> <see cref="Changes"/> gave) and forgets what the overlay held that
+    /// the replica now holds as well. Only a changed entity can have caught up, so only those are looked at.</summary>
+    public void Commit(int index, EntityMap map, IReadOnlyList<ReplicaChange> changes)
     {
         _snapshots[index] = map;
         var ahead = _ahead[index];
@@ -106,18 +107,12 @@ internal sealed class ReplicaView
         {
             return;
         }
-        List<string>? caughtUp = null;
-        foreach (var (id, slot) in ahead)
+        foreach (var change in changes)
         {
-            var held = map.Get(id);
-            if (held.Merge(slot).Equals(held))
+            if (ahead.TryGetValue(change.Id, out var slot) && change.Slot.Merge(slot).Equals(change.Slot))
             {
-                (caughtUp ??= []).Add(id);
+                ahead.Remove(change.Id);
             }
-        }
-        foreach (var id in caughtUp ?? [])
-        {
-            ahead.Remove(id);
         }
     }
 

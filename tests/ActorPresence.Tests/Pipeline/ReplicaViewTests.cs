@@ -9,12 +9,15 @@ public sealed class ReplicaViewTests
 {
     private static readonly KeySpace Keys = new(EntityKind.Device, 1);
 
+    /// <summary>A read of the replica, as the manager takes it: the changes, then the commit.</summary>
+    private static void Read(ReplicaView view, EntityMap map) => view.Commit(0, map, view.Changes(0, map));
+
     [Fact]
     public void A_new_read_yields_only_the_changed_entities_with_what_this_node_did_not_hold()
     {
         var view = new ReplicaView(Keys);
         var first = EntityMap.Empty.Put("PJSIP/1", View(1, "n1", DeviceState.InUse)).Put("PJSIP/2", View(1, "n1", DeviceState.Busy)).ResetDelta();
-        view.Commit(0, first);
+        Read(view, first);
         view.HoldAhead("PJSIP/1", view.Current("PJSIP/1").With(View(2, "n2", DeviceState.Ringing)).Slot);
         var second = first.Put("PJSIP/1", View(2, "n2", DeviceState.Ringing)).Put("PJSIP/1", View(3, "n3", DeviceState.OnHold)).ResetDelta();
 
@@ -36,7 +39,7 @@ public sealed class ReplicaViewTests
         Assert.Equal(["PJSIP/9"], view.Ids());
         Assert.Equal(1, view.Counts().Held);
 
-        view.Commit(0, EntityMap.Empty.Put("PJSIP/9", View(5, "n2", DeviceState.InUse)).ResetDelta());
+        Read(view, EntityMap.Empty.Put("PJSIP/9", View(5, "n2", DeviceState.InUse)).ResetDelta());
 
         Assert.Empty(view.Ahead());
         Assert.Equal(["PJSIP/9"], view.Ids());
@@ -47,7 +50,7 @@ public sealed class ReplicaViewTests
     public void Holding_what_the_replica_already_has_keeps_nothing_ahead()
     {
         var view = new ReplicaView(Keys);
-        view.Commit(0, EntityMap.Empty.Put("PJSIP/1", View(5, "n1", DeviceState.InUse)).ResetDelta());
+        Read(view, EntityMap.Empty.Put("PJSIP/1", View(5, "n1", DeviceState.InUse)).ResetDelta());
 
         view.HoldAhead("PJSIP/1", Slot.Of(View(4, "n1", DeviceState.Busy)));
 
@@ -60,7 +63,7 @@ public sealed class ReplicaViewTests
     {
         var view = new ReplicaView(Keys);
         var map = EntityMap.Empty.Put("PJSIP/1", View(1, "n1", DeviceState.InUse)).ResetDelta();
-        view.Commit(0, map);
+        Read(view, map);
 
         Assert.Empty(view.Changes(0, map));
     }
