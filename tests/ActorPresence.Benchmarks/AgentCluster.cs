@@ -171,6 +171,15 @@ public sealed class AgentProcess : IAsyncDisposable
         }
         _disposed = true;
         Client.Dispose();
+        // AP_BENCH_LOGS=<directory> keeps each agent's output (a tuning aid: node logs carry timestamps).
+        if (Environment.GetEnvironmentVariable("AP_BENCH_LOGS") is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            lock (_log)
+            {
+                File.AppendAllText(Path.Combine(logs, $"{Name}.log"), _log.ToString());
+            }
+        }
         if (!_process.HasExited)
         {
             _killed = true;

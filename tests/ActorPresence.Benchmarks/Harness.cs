@@ -160,6 +160,8 @@ public sealed class Harness
         ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         : null;
 
+    private static readonly bool TraceRestart = Environment.GetEnvironmentVariable("AP_BENCH_LOGS") is { Length: > 0 };
+
     private static bool Selected(string step) => Only is null || Only.Any(part => step.Contains(part, StringComparison.OrdinalIgnoreCase));
 
     private static async Task WarmUpAsync(AgentProcess writer, AgentProcess reader)
@@ -452,6 +454,10 @@ public sealed class Harness
                 {
                     var print = await a.GetAsync<Agent.Fingerprint>(probes[p].Path, "the restart check", TimeSpan.FromSeconds(5));
                     seen[i, p] = print;
+                    if (TraceRestart)
+                    {
+                        Log($"restart trace {clock.Elapsed.TotalSeconds:F2} s: {a.Name} {probes[p].Kind} {print.Entities}/{targets[p].Entities} {(print == targets[p] ? "same" : "different")}");
+                    }
                     if (print == targets[p])
                     {
                         back[i, p] = clock.Elapsed.TotalSeconds;

@@ -161,14 +161,10 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 OnReplicaAnswered(notFound.Key.Id);
                 break;
             case RepairReplica repair:
-                if (_repair.TryStart())
+                if (_repair.TryStart(repair.FromEveryNode))
                 {
-                    _log.Info("{0}: reading every key from every node ({1})", Kind, repair.Reason);
-                    var read = new ReadAll(_settings.AskTimeout);
-                    foreach (var key in _keys.Keys)
-                    {
-                        _replicator.Tell(Dsl.Get(key, read, RepairRead.Instance));
-                    }
+                    _log.Info("{0}: reading every key from {1} ({2})", Kind, repair.FromEveryNode ? "every node" : "another node", repair.Reason);
+                    ReadRepairKeys();
                 }
                 break;
             case PollTick:
@@ -543,9 +539,22 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
 
     private void RepairAnswered()
     {
-        if (_repair.Answered())
+        if (_repair.Answered() is { } again)
         {
-            Self.Tell(new RepairReplica("asked for again while the last repair ran"));
+            Self.Tell(new RepairReplica("asked for again while the last repair ran", again));
+            return;
+        }
+        ReadRepairKeys();
+    }
+
+    /// <summary>Sends the repair's next reads: a few keys at a time, so that a repair of a large
+    /// replica does not flood the replicators (and starve the failure detector's heartbeats).</summary>
+    private void ReadRepairKeys()
+    {
+        IReadConsistency read = _repair.FromEveryNode ? new ReadAll(_settings.AskTimeout) : new ReadFrom(2, _settings.AskTimeout);
+        while (_repair.NextKey() is { } index)
+        {
+            _replicator.Tell(Dsl.Get(_keys.Keys[index], read, RepairRead.Instance));
         }
     }
 
@@ -555,35 +564,61 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         public static readonly RepairRead Instance = new();
     }
 
-    /// <summary>One repair at a time; one asked for meanwhile runs after it (once).</summary>
+    /// <summary>One repair at a time, <see cref="Window"/> keys in flight; one asked for meanwhile
+    /// runs after it (once, from every node if any of those asked was).</summary>
     private sealed class RepairRound(int keyCount)
     {
-        private int _waiting;
-        private bool _again;
+        public const int Window = 8;
+
+        private readonly int _keyCount = keyCount;
+        private int _next = keyCount;
+        private int _inFlight;
+        private bool? _again;
 
         public long Started { get; private set; }
 
-        public bool TryStart()
+        public bool FromEveryNode { get; private set; }
+
+        private bool Running => _inFlight > 0 || _next < _keyCount;
+
+        public bool TryStart(bool fromEveryNode)
         {
-            if (_waiting > 0)
+            if (Running)
             {
-                _again = true;
+                _again = _again == true || fromEveryNode;
                 return false;
             }
-            _waiting = keyCount;
+            FromEveryNode = fromEveryNode;
+            _next = 0;
             Started++;
             return true;
         }
 
-        /// <summary>One key answered; true when the round ended and another is due.</summary>
-        public bool Answered()
+        /// <summary>The index of the next key to read, or null when the window is full or every key was sent.</summary>
+        public int? NextKey()
         {
-            if (_waiting > 0 && --_waiting == 0 && _again)
+            if (_inFlight >= Window || _next >= _keyCount)
             {
-                _again = false;
-                return true;
+                return null;
             }
-            return false;
+            _inFlight++;
+            return _next++;
+        }
+
+        /// <summary>One key answered. When the round ended and another was asked for meanwhile:
+        /// whether that one reads from every node.</summary>
+        public bool? Answered()
+        {
+            if (_inFlight > 0)
+            {
+                _inFlight--;
+            }
+            if (!Running && _again is { } again)
+            {
+                _again = null;
+                return again;
+            }
+            return null;
         }
     }
 

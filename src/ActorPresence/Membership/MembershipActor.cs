@@ -9,9 +9,9 @@ namespace ActorPresence.Membership;
 /// Follows cluster membership for the entity managers: tells them which telephony nodes are their
 /// peers on the direct path, and tells them when an incarnation of a node has been removed (it
 /// left, or was downed): its device views are withdrawn everywhere, and what it sent only by the
-/// direct path is written to distributed data by the survivors. When a telephony node comes up or
-/// becomes reachable again it asks the managers to repair their replicas at once (see
-/// <see cref="RepairReplica"/>): full-state gossip runs only every few seconds.
+/// direct path is written to distributed data by the survivors. When this node joins, or another
+/// telephony node becomes reachable again, it asks the managers to repair their replicas at once
+/// (see <see cref="RepairReplica"/>): full-state gossip runs only every few seconds.
 /// </summary>
 public sealed class MembershipActor : ReceiveActor
 {
@@ -20,6 +20,7 @@ public sealed class MembershipActor : ReceiveActor
     private readonly string _role;
     private readonly Dictionary<UniqueAddress, Member> _members = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _joinRepaired;
 
     public MembershipActor(IReadOnlyList<IActorRef> managers, string role)
     {
@@ -44,16 +45,22 @@ public sealed class MembershipActor : ReceiveActor
         {
             _members[m.Member.UniqueAddress] = m.Member;
             PublishPeers();
-            if (m is ClusterEvent.MemberUp up && up.Member.HasRole(_role))
+            // A node that is joining reads the cluster's state from one of the nodes already Up, once.
+            // Those nodes read nothing from it: it brings nothing they lack beyond what its direct
+            // path and the full-state gossip carry.
+            if (m is ClusterEvent.MemberUp up && up.Member.HasRole(_role) && !_joinRepaired
+                && !up.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
+                && _cluster.SelfMember.Status is MemberStatus.Joining or MemberStatus.WeaklyUp)
             {
-                Repair($"{NodeNameOf(up.Member) ?? up.Member.Address.ToString()} is up");
+                _joinRepaired = true;
+                Repair($"joined; {NodeNameOf(up.Member) ?? up.Member.Address.ToString()} is up", fromEveryNode: false);
             }
         });
         Receive<ClusterEvent.ReachableMember>(m =>
         {
             if (m.Member.HasRole(_role) && !m.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
             {
-                Repair($"{NodeNameOf(m.Member) ?? m.Member.Address.ToString()} is reachable again");
+                Repair($"{NodeNameOf(m.Member) ?? m.Member.Address.ToString()} is reachable again", fromEveryNode: true);
             }
         });
         Receive<ClusterEvent.UnreachableMember>(_ => { });
@@ -74,9 +81,9 @@ public sealed class MembershipActor : ReceiveActor
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private void Repair(string reason)
+    private void Repair(string reason, bool fromEveryNode)
     {
-        var repair = new RepairReplica(reason);
+        var repair = new RepairReplica(reason, fromEveryNode);
         foreach (var manager in _managers)
         {
             manager.Tell(repair);

@@ -11,10 +11,11 @@ public static class MembershipNotices
     /// <summary>This incarnation of a node has been removed from the cluster (it left, or was downed).</summary>
     public sealed record NodeRemoved(string Node, long Incarnation);
 
-    /// <summary>A telephony node came up or became reachable again: its replica and this node's may
-    /// each hold what the other lacks (a partition, a restart), so every key is read from every node
-    /// now rather than left to the next full-state gossip.</summary>
-    public sealed record RepairReplica(string Reason);
+    /// <summary>Read every key from other nodes now rather than at the next full-state gossip:
+    /// this node has just joined (<paramref name="FromEveryNode"/> false: one other node holds what
+    /// the cluster converged on), or a node became reachable again after a partition (true: each side
+    /// may hold writes the other lacks).</summary>
+    public sealed record RepairReplica(string Reason, bool FromEveryNode);
 
     /// <summary>To the membership actor: send the current <see cref="PeersChanged"/> to <c>Manager</c>
     /// (a manager that restarted lost it).</summary>
