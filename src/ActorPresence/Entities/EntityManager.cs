@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Entities.Messages;
@@ -43,6 +44,8 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly NodeRemoval _removal;
     private readonly ReplicaPoll _poll;
     private readonly RepairRound _repair;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private TimeSpan _firstReadCost;
     private IActorRef _outbox = ActorRefs.Nobody;
     private EntityShared _shared = null!;
     private int _peers;
@@ -120,9 +123,13 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         switch (message)
         {
             case GetSuccess or NotFound or PollTick:
+                var cost = Stopwatch.GetTimestamp();
                 Active(message);
+                _firstReadCost += Stopwatch.GetElapsedTime(cost);
                 if (_poll.Completed > 0)
                 {
+                    _log.Info("{0}: first read of the replica, {1} entities, {2:F0} ms after the manager started ({3:F0} ms of it here)",
+                        Kind, _view.Counts().Held, Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds, _firstReadCost.TotalMilliseconds);
                     Context.Parent.Tell(new PipelineNotices.ManagerReady(Kind));
                     Become(Active);
                     Stash.UnstashAll();
@@ -290,44 +297,72 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
 
     private void OnReplica(string keyId, IReplicatedData data, bool polled)
     {
-        if (_keyIndex.TryGetValue(keyId, out var index) && data is EntityMap map)
+        if (!_keyIndex.TryGetValue(keyId, out var index) || data is not EntityMap map)
         {
-            var changes = _view.Changes(index, map);
-            foreach (var change in changes)
-            {
-                if (_live.IsLive(change.Id))
-                {
-                    // The actor keeps what is newer than what it holds.
-                    Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
-                }
-                else if (change.Missing.Count > 0 && _subscriptions.Covers(change.Id))
-                {
-                    Spawn(change.Id).Tell(new ApplyEntries(change.Missing, ChangeSource.Replica));
-                }
-                else
-                {
-                    // Held by nobody but the replica: new to this node all the same.
-                    foreach (var entry in change.Missing)
-                    {
-                        _metrics.ReplicatedChange(Kind, direct: false, entry.Stamp.Time, _settings.Clock.GetUtcNow());
-                    }
-                }
-            }
-            _view.Commit(index, map, changes);
+            // Not one of this kind's keys: nothing to take in.
+        }
+        else if (_poll.Completed == 0 && _view.IsUnread(index))
+        {
+            // The first read since the manager started: no entity is live or subscribed to yet, and
+            // what the replica holds (loaded from disk, or kept by the replicator while this manager
+            // restarted) is no replicated change. Only a device view of an earlier incarnation of
+            // this node is looked for (one look per entity, no per-entity copy).
+            _view.Commit(index, map, []);
             if (Kind == EntityKind.Device)
             {
-                foreach (var change in changes)
+                foreach (var (id, slot) in map.Entities)
                 {
-                    foreach (var (node, incarnation) in _removal.StaleViews(change.Slot) ?? [])
+                    foreach (var (node, incarnation) in _removal.StaleViews(slot) ?? [])
                     {
-                        WithdrawViews(change.Id, node, incarnation);
+                        WithdrawViews(id, node, incarnation);
                     }
                 }
             }
         }
+        else
+        {
+            OnReplicaChanged(index, map);
+        }
         if (polled)
         {
             OnReplicaAnswered(keyId);
+        }
+    }
+
+    /// <summary>A later read of key <paramref name="index"/>: work proportional to what changed in it.</summary>
+    private void OnReplicaChanged(int index, EntityMap map)
+    {
+        var changes = _view.Changes(index, map);
+        foreach (var change in changes)
+        {
+            if (_live.IsLive(change.Id))
+            {
+                // The actor keeps what is newer than what it holds.
+                Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
+            }
+            else if (change.Missing.Count > 0 && _subscriptions.Covers(change.Id))
+            {
+                Spawn(change.Id).Tell(new ApplyEntries(change.Missing, ChangeSource.Replica));
+            }
+            else
+            {
+                // Held by nobody but the replica: new to this node all the same.
+                foreach (var entry in change.Missing)
+                {
+                    _metrics.ReplicatedChange(Kind, direct: false, entry.Stamp.Time, _settings.Clock.GetUtcNow());
+                }
+            }
+        }
+        _view.Commit(index, map, changes);
+        if (Kind == EntityKind.Device)
+        {
+            foreach (var change in changes)
+            {
+                foreach (var (node, incarnation) in _removal.StaleViews(change.Slot) ?? [])
+                {
+                    WithdrawViews(change.Id, node, incarnation);
+                }
+            }
         }
     }
 

@@ -76,6 +76,9 @@ internal sealed class ReplicaView
     /// <summary>Entities held ahead of the replica, with what is held.</summary>
     public IEnumerable<KeyValuePair<string, Slot>> Ahead() => _ahead.SelectMany(part => part);
 
+    /// <summary>Nothing read of key <paramref name="index"/> yet, and nothing held ahead of it.</summary>
+    public bool IsUnread(int index) => ReferenceEquals(_snapshots[index], EntityMap.Empty) && _ahead[index].Count == 0;
+
     /// <summary>
     /// The entities whose slot in <paramref name="map"/>, a new read of key <paramref name="index"/>,
     /// differs from the last read, each with the entries this node did not hold yet. Work is

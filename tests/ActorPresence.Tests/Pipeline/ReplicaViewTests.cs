@@ -47,6 +47,21 @@ public sealed class ReplicaViewTests
     }
 
     [Fact]
+    public void A_key_is_unread_until_a_read_of_it_is_committed_or_something_is_held_ahead_of_it()
+    {
+        var view = new ReplicaView(Keys);
+        Assert.True(view.IsUnread(0));
+
+        view.HoldAhead("PJSIP/3", Slot.Of(View(1, "n1", DeviceState.InUse)));
+        Assert.False(view.IsUnread(0));
+
+        var other = new ReplicaView(Keys);
+        other.Commit(0, EntityMap.Empty.Put("PJSIP/4", View(1, "n1", DeviceState.Busy)).ResetDelta(), []);
+        Assert.False(other.IsUnread(0));
+        Assert.Equal(["PJSIP/4"], other.Ids());
+    }
+
+    [Fact]
     public void Holding_what_the_replica_already_has_keeps_nothing_ahead()
     {
         var view = new ReplicaView(Keys);
