@@ -8,8 +8,8 @@ namespace ActorPresence.Entities;
 /// <summary>
 /// The mailbox of entity actors (<c>actorpresence.entity-mailbox</c>). A node may keep 100,000
 /// entity actors, each of which rarely holds more than a message or two: Akka's default mailbox
-/// starts every actor with a 32-slot concurrent queue segment (about 800 bytes), this one with an
-/// empty queue behind a lock. Measured in docs/benchmarks/README.md.
+/// starts every actor with a 32-slot concurrent queue segment (about 800 bytes), this one with a
+/// single empty list node. Measured in docs/benchmarks/README.md.
 /// </summary>
 public sealed class EntityMailbox(Settings settings, Config config) : MailboxType(settings, config), IProducesMessageQueue<EntityMessageQueue>
 {
@@ -19,47 +19,60 @@ public sealed class EntityMailbox(Settings settings, Config config) : MailboxTyp
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new EntityMessageQueue();
 }
 
-/// <summary>An unbounded FIFO queue for one actor: few senders, short queues, little memory.</summary>
+/// <summary>
+/// An unbounded FIFO queue for one actor: many senders, one reader (Akka runs an actor's mailbox
+/// on one thread at a time), short queues, little memory. A linked list without locks: a sender
+/// swaps itself in at the head, the reader follows the links from the tail. A lock was measured
+/// first: on a loaded node, senders and the reader waited on it (docs/benchmarks/README.md).
+/// A sender between its swap and its link is not yet visible to the reader; Akka's mailbox
+/// schedules the actor again after the sender has linked, so nothing is left behind.
+/// </summary>
 public sealed class EntityMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
-    private readonly Queue<Envelope> _queue = new();
+    private Node _head;
+    private Node _tail;
 
-    public bool HasMessages
+    public EntityMessageQueue()
     {
-        get
-        {
-            lock (_queue)
-            {
-                return _queue.Count > 0;
-            }
-        }
+        _head = _tail = new Node(default);
     }
 
+    public bool HasMessages => Volatile.Read(ref Volatile.Read(ref _tail).Next) is not null;
+
+    /// <summary>Messages queued: walks the queue (diagnostics only).</summary>
     public int Count
     {
         get
         {
-            lock (_queue)
+            var count = 0;
+            for (var node = Volatile.Read(ref Volatile.Read(ref _tail).Next); node is not null; node = Volatile.Read(ref node.Next))
             {
-                return _queue.Count;
+                count++;
             }
+            return count;
         }
     }
 
     public void Enqueue(IActorRef receiver, Envelope envelope)
     {
-        lock (_queue)
-        {
-            _queue.Enqueue(envelope);
-        }
+        var node = new Node(envelope);
+        var previous = Interlocked.Exchange(ref _head, node);
+        Volatile.Write(ref previous.Next, node);
     }
 
+    /// <summary>For the one reader only.</summary>
     public bool TryDequeue(out Envelope envelope)
     {
-        lock (_queue)
+        var next = Volatile.Read(ref _tail.Next);
+        if (next is null)
         {
-            return _queue.TryDequeue(out envelope);
+            envelope = default;
+            return false;
         }
+        envelope = next.Envelope;
+        next.Envelope = default;
+        Volatile.Write(ref _tail, next);
+        return true;
     }
 
     public void CleanUp(IActorRef owner, IMessageQueue deadletters)
@@ -68,5 +81,11 @@ public sealed class EntityMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
         {
             deadletters.Enqueue(owner, envelope);
         }
+    }
+
+    private sealed class Node(Envelope envelope)
+    {
+        public Envelope Envelope = envelope;
+        public Node? Next;
     }
 }

@@ -58,6 +58,41 @@ public sealed class EntityMailboxTests : TestKit
     }
 
     [Fact]
+    public async Task A_reader_running_beside_the_senders_gets_everything_in_each_senders_order()
+    {
+        var queue = new EntityMessageQueue();
+        var senders = Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 50_000; i++)
+            {
+                queue.Enqueue(TestActor, new Envelope((t, i), TestActor));
+            }
+        })));
+
+        var last = new int[4];
+        Array.Fill(last, -1);
+        var count = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (count < 200_000 && DateTime.UtcNow < deadline)
+        {
+            if (!queue.TryDequeue(out var envelope))
+            {
+                Thread.Yield();
+                continue;
+            }
+            var (t, i) = ((int, int))envelope.Message;
+            Assert.Equal(last[t] + 1, i);
+            last[t] = i;
+            count++;
+        }
+        await senders;
+
+        Assert.Equal(200_000, count);
+        Assert.False(queue.HasMessages);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
     public void Entity_actors_get_this_mailbox_from_the_embedded_configuration()
     {
         using var system = ActorSystem.Create("mailbox", ActorPresenceConfig.Defaults.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local")));
