@@ -22,10 +22,16 @@ public sealed class EntityMailbox(Settings settings, Config config) : MailboxTyp
 /// <summary>
 /// An unbounded FIFO queue for one actor: many senders, one reader (Akka runs an actor's mailbox
 /// on one thread at a time), short queues, little memory. A linked list without locks: a sender
-/// swaps itself in at the head, the reader follows the links from the tail. A lock was measured
-/// first: on a loaded node, senders and the reader waited on it (docs/benchmarks/README.md).
-/// A sender between its swap and its link is not yet visible to the reader; Akka's mailbox
-/// schedules the actor again after the sender has linked, so nothing is left behind.
+/// swaps its node in at the head, then links it from the previous one; the reader follows the
+/// links from the tail. A lock was measured first: on a loaded node, senders and the reader waited
+/// on it (docs/benchmarks/README.md).
+/// <para>
+/// The head, not the links, says whether anything is queued. A sender swaps the head with a full
+/// fence before it looks at the mailbox's status, and the mailbox sets itself idle with a full
+/// fence before it asks <see cref="HasMessages"/>, so one of the two always schedules the actor.
+/// Asking the links instead lost a message now and then: a sender between its swap and its link
+/// saw the mailbox still running, and the mailbox, having read no link, went idle.
+/// </para>
 /// </summary>
 public sealed class EntityMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
@@ -37,9 +43,9 @@ public sealed class EntityMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
         _head = _tail = new Node(default);
     }
 
-    public bool HasMessages => Volatile.Read(ref Volatile.Read(ref _tail).Next) is not null;
+    public bool HasMessages => !ReferenceEquals(Volatile.Read(ref _head), Volatile.Read(ref _tail));
 
-    /// <summary>Messages queued: walks the queue (diagnostics only).</summary>
+    /// <summary>Messages queued and linked: walks the queue (diagnostics only).</summary>
     public int Count
     {
         get
@@ -60,14 +66,24 @@ public sealed class EntityMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
         Volatile.Write(ref previous.Next, node);
     }
 
-    /// <summary>For the one reader only.</summary>
+    /// <summary>For the one reader only. A sender that has swapped the head but not linked yet is
+    /// waited for: it is within a few instructions of linking.</summary>
     public bool TryDequeue(out Envelope envelope)
     {
-        var next = Volatile.Read(ref _tail.Next);
+        var tail = _tail;
+        var next = Volatile.Read(ref tail.Next);
         if (next is null)
         {
-            envelope = default;
-            return false;
+            if (ReferenceEquals(Volatile.Read(ref _head), tail))
+            {
+                envelope = default;
+                return false;
+            }
+            var wait = new SpinWait();
+            while ((next = Volatile.Read(ref tail.Next)) is null)
+            {
+                wait.SpinOnce();
+            }
         }
         envelope = next.Envelope;
         next.Envelope = default;
