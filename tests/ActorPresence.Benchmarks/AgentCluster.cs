@@ -58,7 +58,12 @@ public sealed class AgentProcess : IAsyncDisposable
         }
         info.Environment["DOTNET_gcServer"] = "0";
         // As docs/operations.md recommends for nodes (Garbage collection): a 64 MB gen0 budget.
-        info.Environment["DOTNET_GCgen0size"] = "0x4000000";
+        // AP_BENCH_GEN0SIZE (hexadecimal bytes, or "default" for the runtime's own) tries another.
+        var gen0 = Environment.GetEnvironmentVariable("AP_BENCH_GEN0SIZE") is { Length: > 0 } size ? size : "0x4000000";
+        if (gen0 != "default")
+        {
+            info.Environment["DOTNET_GCgen0size"] = gen0;
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start agent {Name}");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
