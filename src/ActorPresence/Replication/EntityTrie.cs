@@ -153,6 +153,19 @@ internal static class Trie
     /// <paramref name="depth"/>, in O(length) per level. Takes <paramref name="items"/> itself when it
     /// is the whole range of a leaf: callers hand over arrays they no longer touch.
     /// </summary>
+    /// <summary>Where the run of sorted items from <paramref name="start"/> that go to the same child
+    /// at <paramref name="depth"/> ends (exclusive, at most <paramref name="end"/>).</summary>
+    private static int RunEnd(TrieItem[] items, int start, int end, int depth)
+    {
+        var index = ChildIndex(items[start].Hash, depth);
+        var j = start + 1;
+        while (j < end && ChildIndex(items[j].Hash, depth) == index)
+        {
+            j++;
+        }
+        return j;
+    }
+
     public static TrieNode? Build(TrieItem[] items, int start, int length, int depth)
     {
         if (length == 0)
@@ -168,11 +181,7 @@ internal static class Trie
         for (var i = start; i < end;)
         {
             var index = ChildIndex(items[i].Hash, depth);
-            var j = i + 1;
-            while (j < end && ChildIndex(items[j].Hash, depth) == index)
-            {
-                j++;
-            }
+            var j = RunEnd(items, i, end, depth);
             children[index] = Build(items, i, j - i, depth + 1);
             i = j;
         }
@@ -268,11 +277,7 @@ internal static class Trie
                 for (var i = start; i < end;)
                 {
                     var index = ChildIndex(items[i].Hash, depth);
-                    var j = i + 1;
-                    while (j < end && ChildIndex(items[j].Hash, depth) == index)
-                    {
-                        j++;
-                    }
+                    var j = RunEnd(items, i, end, depth);
                     var before = children[index];
                     var after = SetAll(before, depth + 1, items, i, j - i)!;
                     count += after.Count - (before?.Count ?? 0);
