@@ -297,35 +297,36 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
 
     private void OnReplica(string keyId, IReplicatedData data, bool polled)
     {
-        if (!_keyIndex.TryGetValue(keyId, out var index) || data is not EntityMap map)
+        if (_keyIndex.TryGetValue(keyId, out var index) && data is EntityMap map)
         {
-            // Not one of this kind's keys: nothing to take in.
-        }
-        else if (_poll.Completed == 0 && _view.IsUnread(index))
-        {
-            // The first read since the manager started: no entity is live or subscribed to yet, and
-            // what the replica holds (loaded from disk, or kept by the replicator while this manager
-            // restarted) is no replicated change. Only a device view of an earlier incarnation of
-            // this node is looked for (one look per entity, no per-entity copy).
-            _view.Commit(index, map, []);
-            if (Kind == EntityKind.Device)
+            if (_poll.Completed == 0 && _view.IsUnread(index))
             {
-                foreach (var (id, slot) in map.Entities)
-                {
-                    foreach (var (node, incarnation) in _removal.StaleViews(slot) ?? [])
-                    {
-                        WithdrawViews(id, node, incarnation);
-                    }
-                }
+                OnFirstRead(index, map);
             }
-        }
-        else
-        {
-            OnReplicaChanged(index, map);
+            else
+            {
+                OnReplicaChanged(index, map);
+            }
         }
         if (polled)
         {
             OnReplicaAnswered(keyId);
+        }
+    }
+
+    /// <summary>The first read of key <paramref name="index"/> since the manager started: no entity is
+    /// live or subscribed to yet, and what the replica holds (loaded from disk, or kept by the
+    /// replicator while this manager restarted) is no replicated change. Only a device view of an
+    /// earlier incarnation of this node is looked for (one look per entity, no per-entity copy).</summary>
+    private void OnFirstRead(int index, EntityMap map)
+    {
+        _view.Commit(index, map, []);
+        if (Kind == EntityKind.Device)
+        {
+            foreach (var (id, slot) in map.Entities)
+            {
+                WithdrawStaleViews(id, slot);
+            }
         }
     }
 
@@ -358,11 +359,17 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         {
             foreach (var change in changes)
             {
-                foreach (var (node, incarnation) in _removal.StaleViews(change.Slot) ?? [])
-                {
-                    WithdrawViews(change.Id, node, incarnation);
-                }
+                WithdrawStaleViews(change.Id, change.Slot);
             }
+        }
+    }
+
+    /// <summary>Withdraws the views in <paramref name="slot"/> that a removed incarnation left.</summary>
+    private void WithdrawStaleViews(string id, Slot slot)
+    {
+        foreach (var (node, incarnation) in _removal.StaleViews(slot) ?? [])
+        {
+            WithdrawViews(id, node, incarnation);
         }
     }
 
@@ -597,64 +604,6 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private sealed class RepairRead
     {
         public static readonly RepairRead Instance = new();
-    }
-
-    /// <summary>One repair at a time, <see cref="Window"/> keys in flight; one asked for meanwhile
-    /// runs after it (once, from every node if any of those asked was).</summary>
-    private sealed class RepairRound(int keyCount)
-    {
-        public const int Window = 8;
-
-        private readonly int _keyCount = keyCount;
-        private int _next = keyCount;
-        private int _inFlight;
-        private bool? _again;
-
-        public long Started { get; private set; }
-
-        public bool FromEveryNode { get; private set; }
-
-        private bool Running => _inFlight > 0 || _next < _keyCount;
-
-        public bool TryStart(bool fromEveryNode)
-        {
-            if (Running)
-            {
-                _again = _again == true || fromEveryNode;
-                return false;
-            }
-            FromEveryNode = fromEveryNode;
-            _next = 0;
-            Started++;
-            return true;
-        }
-
-        /// <summary>The index of the next key to read, or null when the window is full or every key was sent.</summary>
-        public int? NextKey()
-        {
-            if (_inFlight >= Window || _next >= _keyCount)
-            {
-                return null;
-            }
-            _inFlight++;
-            return _next++;
-        }
-
-        /// <summary>One key answered. When the round ended and another was asked for meanwhile:
-        /// whether that one reads from every node.</summary>
-        public bool? Answered()
-        {
-            if (_inFlight > 0)
-            {
-                _inFlight--;
-            }
-            if (!Running && _again is { } again)
-            {
-                _again = null;
-                return again;
-            }
-            return null;
-        }
     }
 
     private sealed record EntityStopped(string Id, IActorRef Actor) : IDeadLetterSuppression;
