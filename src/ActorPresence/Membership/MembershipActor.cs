@@ -21,6 +21,7 @@ public sealed class MembershipActor : ReceiveActor
     private readonly Dictionary<UniqueAddress, Member> _members = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _joinRepaired;
+    private bool _selfUpSeen;
 
     public MembershipActor(IReadOnlyList<IActorRef> managers, string role)
     {
@@ -47,10 +48,14 @@ public sealed class MembershipActor : ReceiveActor
             PublishPeers();
             // A node that is joining reads the cluster's state from one of the nodes already Up, once.
             // Those nodes read nothing from it: it brings nothing they lack beyond what its direct
-            // path and the full-state gossip carry.
-            if (m is ClusterEvent.MemberUp up && up.Member.HasRole(_role) && !_joinRepaired
-                && !up.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
-                && _cluster.SelfMember.Status is MemberStatus.Joining or MemberStatus.WeaklyUp)
+            // path and the full-state gossip carry. Joining means: another member was seen Up before
+            // this one was (the events' order, not the cluster's current state, which may already
+            // show this node Up when the event is handled).
+            if (m is ClusterEvent.MemberUp self && self.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
+            {
+                _selfUpSeen = true;
+            }
+            else if (m is ClusterEvent.MemberUp up && up.Member.HasRole(_role) && !_joinRepaired && !_selfUpSeen)
             {
                 _joinRepaired = true;
                 Repair($"joined; {NodeNameOf(up.Member) ?? up.Member.Address.ToString()} is up", fromEveryNode: false);
