@@ -98,6 +98,59 @@ public sealed record NodeName : IComparable<NodeName>
     private static bool IsAllowed(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 }
 
+/// <summary>
+/// A site: one cluster among several linked across the internet (docs/federation.md). Every node of a
+/// cluster has the same site id; a peer site's aggregate of a device shows as the view <c>@&lt;site&gt;</c>.
+/// 1–32 characters of <c>a–z 0–9 -</c>.
+/// </summary>
+public sealed record SiteId : IComparable<SiteId>
+{
+    public const int MaxLength = 32;
+
+    /// <summary>The site of a node that is not told its own: a lone cluster.</summary>
+    public static SiteId Local { get; } = new("local");
+
+    /// <summary>What marks a device view, and the writer of a mailbox or presence value, as imported from a site.</summary>
+    public const char Marker = '@';
+
+    public SiteId(string value)
+    {
+        if (value is null || value.Length is 0 or > MaxLength || !value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+        {
+            throw new ValidationException("site", $"must be 1–{MaxLength} characters of a–z, 0–9 or '-' (got {IdRules.Describe(value)})");
+        }
+        Value = value;
+    }
+
+    public string Value { get; }
+
+    /// <summary>The name of the device view that holds this site's aggregate: <c>@berlin</c>.</summary>
+    public string ViewName => Marker + Value;
+
+    /// <summary>The site whose aggregate a view named <paramref name="view"/> holds, if it is a site view.</summary>
+    public static bool TryParseView(string view, out SiteId? site)
+    {
+        site = null;
+        if (view.Length < 2 || view[0] != Marker)
+        {
+            return false;
+        }
+        try
+        {
+            site = new SiteId(view[1..]);
+            return true;
+        }
+        catch (ValidationException)
+        {
+            return false;
+        }
+    }
+
+    public int CompareTo(SiteId? other) => string.CompareOrdinal(Value, other?.Value);
+
+    public override string ToString() => Value;
+}
+
 internal static class IdRules
 {
     public static string PrintableAscii(string? value, string field, int maxLength, string? what = null, char? forbidden = null)

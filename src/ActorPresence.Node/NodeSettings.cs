@@ -29,10 +29,14 @@ public sealed record NodeSettings(
     string? ApiToken,
     bool OpenReads,
     LogLevel LogLevel,
-    NodeLogFormat LogFormat)
+    NodeLogFormat LogFormat,
+    SiteId Site,
+    FederationSettings Federation)
 {
     /// <summary>One option: its command-line name, environment variable and HOCON path.</summary>
-    internal sealed record OptionSpec(string Name, string Env, string Path, string Help, bool IsList = false, bool IsFlag = false);
+    /// <param name="EnvOnly">A secret: read from the environment (or the file), never from the command line, where
+    /// other users of the machine could see it.</param>
+    internal sealed record OptionSpec(string Name, string Env, string Path, string Help, bool IsList = false, bool IsFlag = false, bool EnvOnly = false);
 
     internal static readonly OptionSpec[] Specs =
     [
@@ -48,6 +52,13 @@ public sealed record NodeSettings(
         new("--open-reads", "ACTORPRESENCE_OPEN_READS", "actorpresence.node.open-reads", "with an API token, let reads (GET, the event stream) through without it", IsFlag: true),
         new("--log-level", "ACTORPRESENCE_LOG_LEVEL", "akka.loglevel", "least severe log level written: DEBUG, INFO, WARNING, ERROR or OFF"),
         new("--log-format", "ACTORPRESENCE_LOG_FORMAT", "actorpresence.node.log-format", "console log format: simple (one line per event) or json (one JSON object per line)"),
+        new("--site", "ACTORPRESENCE_SITE", "actorpresence.site", "this node's site: the same on every node of the cluster (a-z, 0-9, -)"),
+        new("--federation-port", "ACTORPRESENCE_FEDERATION_PORT", "actorpresence.federation.port", "port peer sites' gateways link to; 0 (the default) turns site links off"),
+        new("--federation-hostname", "ACTORPRESENCE_FEDERATION_HOSTNAME", "actorpresence.federation.hostname", "address the federation port binds to"),
+        new("--federation-peers", "ACTORPRESENCE_FEDERATION_PEERS", "actorpresence.federation.peers", "comma-separated peer sites, site=host:port (a site once per node that may run its gateway)", IsList: true),
+        new("--federation-certificate", "ACTORPRESENCE_FEDERATION_CERTIFICATE", "actorpresence.federation.certificate-path", "this site's gateway certificate and key, PKCS#12; its common name is the site id"),
+        new("--federation-ca", "ACTORPRESENCE_FEDERATION_CA", "actorpresence.federation.ca-path", "the federation CA certificate(s), PEM (not the cluster's CA)"),
+        new("--federation-certificate-password", "ACTORPRESENCE_FEDERATION_CERTIFICATE_PASSWORD", "actorpresence.federation.certificate-password", "password of the federation certificate", EnvOnly: true),
     ];
 
     internal const string ConfigOption = "--config";
@@ -74,7 +85,11 @@ public sealed record NodeSettings(
         foreach (var spec in Specs)
         {
             string? value;
-            if (spec.IsFlag)
+            if (spec.EnvOnly)
+            {
+                value = FromEnv(spec.Env);
+            }
+            else if (spec.IsFlag)
             {
                 // Given on the command line (bare, or with true/false), it wins; otherwise the environment.
                 value = parsed.GetResult(spec.Name) is System.CommandLine.Parsing.OptionResult { Implicit: false }
@@ -104,6 +119,12 @@ public sealed record NodeSettings(
         var config = Checked(() => ActorPresenceConfig.Build(new ActorPresenceOptions(), user));
         // Settings of the library itself (key-count, timeouts…) are checked here too, so a bad file stops the start.
         Checked(() => seedOnly ? null : ActorPresenceSettings.FromConfig(config));
+        var site = Checked(() => ActorPresenceSettings.SiteOf(config));
+        var federation = Checked(() => FederationSettings.FromConfig(config));
+        if (seedOnly && federation.Enabled)
+        {
+            throw new NodeOptionsException(Describe("--federation-port", "a dedicated seed holds no state and runs no gateway; give the federation port to the telephony nodes"));
+        }
 
         var remoting = new SettingsReader(config, "akka.remote.dot-netty.tcp");
         var hostname = Checked(() => remoting.NonEmpty("hostname"));
@@ -131,7 +152,7 @@ public sealed record NodeSettings(
             _ => throw new NodeOptionsException(Describe("--log-level", $"must be DEBUG, INFO, WARNING, ERROR or OFF (got '{akkaLevel}')")),
         };
         return new NodeSettings(config, ActorPresenceSettings.NodeNameOf(config), hostname, port, node.HttpHostname, node.HttpPort, seeds.ToList(), dataDir, seedOnly,
-            node.ApiToken, node.OpenReads, logLevel, node.LogFormat);
+            node.ApiToken, node.OpenReads, logLevel, node.LogFormat, site, federation);
     }
 
     /// <summary>
@@ -159,7 +180,12 @@ public sealed record NodeSettings(
     private static string Describe(string option, string problem)
     {
         var spec = Specs.FirstOrDefault(s => s.Name == option);
-        var where = spec is null ? option : $"{option} (env {spec.Env}, config {spec.Path})";
+        var where = spec switch
+        {
+            null => option,
+            { EnvOnly: true } => $"env {spec.Env} (config {spec.Path})",
+            _ => $"{option} (env {spec.Env}, config {spec.Path})",
+        };
         return $"{where}: {problem}";
     }
 
@@ -205,7 +231,7 @@ public sealed record NodeSettings(
             // HOCON trims quoted strings: a token of blanks would become "no token", an open API.
             throw new NodeOptionsException(Describe(spec.Name, NodeProcessSettings.TokenRule));
         }
-        if (spec.Name is "--port" or "--http-port")
+        if (spec.Name is "--port" or "--http-port" or "--federation-port")
         {
             return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
                 ? port.ToString(CultureInfo.InvariantCulture)
@@ -218,7 +244,7 @@ public sealed record NodeSettings(
     {
         var root = new RootCommand("ActorPresence node: device state, message waiting and presence shared across a cluster.");
         root.Options.Add(new Option<string?>(ConfigOption) { Description = $"HOCON file with node settings (env {ConfigEnv})" });
-        foreach (var spec in Specs)
+        foreach (var spec in Specs.Where(s => !s.EnvOnly))
         {
             if (spec.IsFlag)
             {

@@ -7,6 +7,7 @@ namespace ActorPresence;
 /// <summary>The <c>actorpresence</c> section of the configuration, read once at start and validated.</summary>
 public sealed record ActorPresenceSettings(
     NodeName NodeName,
+    SiteId Site,
     string Role,
     int KeyCount,
     TimeSpan PassivateIdleAfter,
@@ -30,6 +31,7 @@ public sealed record ActorPresenceSettings(
         var section = new SettingsReader(config, "actorpresence");
         return new ActorPresenceSettings(
             NodeNameOf(config),
+            SiteOf(config),
             section.NonEmpty("role"),
             section.Int("key-count", 1, 4096),
             section.Positive("passivate-idle-after"),
@@ -38,6 +40,20 @@ public sealed record ActorPresenceSettings(
             section.Int("subscriber-buffer", 1),
             section.Flag("direct-path.enabled"),
             section.Positive("replica-poll-interval"));
+    }
+
+    /// <summary>The site <paramref name="config"/> gives (<c>actorpresence.site</c>).</summary>
+    public static SiteId SiteOf(Config config)
+    {
+        var value = new SettingsReader(config, "actorpresence").String("site");
+        try
+        {
+            return new SiteId(value);
+        }
+        catch (ValidationException e)
+        {
+            throw new InvalidSettingException("actorpresence.site", e.Rule);
+        }
     }
 
     /// <summary>The node name <paramref name="config"/> gives (<c>actorpresence.node-name</c>), or the host's.</summary>

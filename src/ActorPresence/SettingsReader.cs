@@ -33,6 +33,24 @@ internal sealed class SettingsReader(Config config, string section)
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
+    /// <summary>A list of strings (a HOCON list; a single string counts as a list of one).</summary>
+    public IReadOnlyList<string> Strings(string key)
+    {
+        var source = Source(key);
+        var value = source.GetValue(PathOf(key));
+        if (value is null || value.IsEmpty)
+        {
+            return [];
+        }
+        if (value.IsString())
+        {
+            return [value.GetString()];
+        }
+        return Read(key, (c, path) => c.GetStringList(path), "must be a list of strings") is { } list
+            ? list.ToList()
+            : throw Invalid(key, "must be a list of strings");
+    }
+
     public bool Flag(string key) => Read(key, (c, path) => c.GetBoolean(path), "must be on or off");
 
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>

@@ -296,3 +296,55 @@ public sealed class NodeNameTests
         Assert.Equal("node-name", e.Field);
     }
 }
+
+public sealed class SiteIdTests
+{
+    [Theory]
+    [InlineData("berlin")]
+    [InlineData("site-2")]
+    [InlineData("0")]
+    [InlineData("abcdefghijklmnopqrstuvwxyz012345")]
+    public void Lower_case_letters_digits_and_dashes_up_to_32_are_a_site_id(string value)
+    {
+        Assert.Equal(value, new SiteId(value).Value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Berlin")]
+    [InlineData("new york")]
+    [InlineData("a.b")]
+    [InlineData("a_b")]
+    [InlineData("@berlin")]
+    [InlineData("münchen")]
+    [InlineData("abcdefghijklmnopqrstuvwxyz0123456")]
+    public void Anything_else_is_refused_saying_the_rule(string value)
+    {
+        var e = Assert.Throws<ValidationException>(() => new SiteId(value));
+
+        Assert.Equal("site", e.Field);
+        Assert.Contains("a–z, 0–9 or '-'", e.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_site_view_is_named_with_the_at_sign_and_parses_back()
+    {
+        var berlin = new SiteId("berlin");
+
+        Assert.Equal("@berlin", berlin.ViewName);
+        Assert.True(SiteId.TryParseView("@berlin", out var parsed));
+        Assert.Equal(berlin, parsed);
+    }
+
+    [Theory]
+    [InlineData("berlin")]
+    [InlineData("@")]
+    [InlineData("@Berlin")]
+    [InlineData("ast:02:00:00:00:00:01")]
+    [InlineData("node1")]
+    public void A_node_view_or_a_malformed_name_is_not_a_site_view(string view)
+    {
+        Assert.False(SiteId.TryParseView(view, out var site));
+        Assert.Null(site);
+    }
+}

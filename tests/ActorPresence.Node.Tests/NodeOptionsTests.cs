@@ -61,6 +61,9 @@ public sealed class NodeOptionsTests : IDisposable
         "--data-dir" => settings.DataDir,
         "--log-level" => $"{settings.Config.GetString("akka.loglevel")}={settings.LogLevel}",
         "--log-format" => settings.LogFormat.ToString().ToLowerInvariant(),
+        "--site" => settings.Site.Value,
+        "--federation-hostname" => settings.Federation.Hostname,
+        "--federation-peers" => string.Join(",", settings.Federation.Peers.SelectMany(p => p.Addresses.Select(a => $"{p.Site}={a}"))),
         _ => throw new ArgumentOutOfRangeException(nameof(option), option, "not an option of this theory"),
     };
 
@@ -118,6 +121,9 @@ public sealed class NodeOptionsTests : IDisposable
     [InlineData("--data-dir", "ACTORPRESENCE_DATA_DIR", "actorpresence.node.data-dir = \"file-data\"", "file-data", "env-data", "cli-data")]
     [InlineData("--log-level", "ACTORPRESENCE_LOG_LEVEL", "akka.loglevel = DEBUG", "DEBUG", "WARNING", "ERROR")]
     [InlineData("--log-format", "ACTORPRESENCE_LOG_FORMAT", "actorpresence.node.log-format = json", "json", "simple", "json")]
+    [InlineData("--site", "ACTORPRESENCE_SITE", "actorpresence.site = \"berlin\"", "berlin", "paris", "rome")]
+    [InlineData("--federation-hostname", "ACTORPRESENCE_FEDERATION_HOSTNAME", "actorpresence.federation.hostname = \"10.1.1.1\"", "10.1.1.1", "10.2.2.2", "10.3.3.3")]
+    [InlineData("--federation-peers", "ACTORPRESENCE_FEDERATION_PEERS", "actorpresence.federation.peers = [\"b=10.0.0.1:7443\"]", "b=10.0.0.1:7443", "c=10.0.0.2:7443,c=10.0.0.3:7443", "d=[::1]:7443")]
     public void An_option_given_on_the_command_line_wins_over_the_environment_which_wins_over_the_file_which_wins_over_the_default(
         string option, string envVar, string fileLine, string fromFile, string fromEnv, string fromCli)
     {
@@ -348,6 +354,51 @@ public sealed class NodeOptionsTests : IDisposable
         var error = Refused(args);
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--site", new[] { "--site", "Berlin" })]
+    [InlineData("--site", new[] { "--site", "" })]
+    [InlineData("--federation-port", new[] { "--federation-port", "x" })]
+    [InlineData("--federation-certificate", new[] { "--federation-port", "7443" })]
+    [InlineData("--federation-peers", new[] { "--federation-peers", "berlin" })]
+    [InlineData("--federation-peers", new[] { "--site", "berlin", "--federation-peers", "berlin=10.0.0.1:7443" })]
+    public void A_bad_site_or_federation_option_stops_the_start_naming_it(string named, string[] args)
+    {
+        var error = Refused(args);
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Site_links_are_on_once_port_certificate_ca_and_peers_are_given_with_the_password_from_the_environment()
+    {
+        var env = new Dictionary<string, string> { ["ACTORPRESENCE_FEDERATION_CERTIFICATE_PASSWORD"] = "from-env-secret" };
+
+        var settings = Resolve(env, "--site", "paris", "--federation-port", "7443", "--federation-certificate", "/etc/ap/paris.pfx",
+            "--federation-ca", "/etc/ap/fed-ca.pem", "--federation-peers", "berlin=10.0.0.1:7443,berlin=10.0.0.2:7443");
+
+        Assert.True(settings.Federation.Enabled);
+        Assert.Equal(7443, settings.Federation.Port);
+        Assert.Equal("/etc/ap/paris.pfx", settings.Federation.CertificatePath);
+        Assert.Equal("/etc/ap/fed-ca.pem", settings.Federation.CaPath);
+        Assert.Equal("from-env-secret", settings.Federation.CertificatePassword);
+        Assert.Equal(2, Assert.Single(settings.Federation.Peers).Addresses.Count);
+    }
+
+    [Fact]
+    public void The_federation_certificate_password_is_no_command_line_option()
+    {
+        Refused("--federation-certificate-password", "secret");
+    }
+
+    [Fact]
+    public void A_dedicated_seed_with_a_federation_port_is_refused()
+    {
+        var error = Refused("--seed-only", "--federation-port", "7443", "--federation-certificate", "/s.pfx", "--federation-ca", "/ca.pem",
+            "--federation-peers", "berlin=10.0.0.1:7443");
+
+        Assert.Contains("--federation-port", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

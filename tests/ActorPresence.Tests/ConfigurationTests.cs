@@ -429,6 +429,88 @@ public sealed class ConfigurationTests
         Assert.Contains("/etc/ap/node.pfx", settings.ToString(), StringComparison.Ordinal);
     }
 
+    // ---- sites and federation ----
+
+    [Fact]
+    public void The_defaults_put_the_node_in_site_local_with_site_links_off()
+    {
+        var settings = FederationSettings.FromConfig(Defaults);
+
+        Assert.Equal(SiteId.Local, ActorPresenceSettings.SiteOf(Defaults));
+        Assert.False(settings.Enabled);
+        Assert.Equal(0, settings.Port);
+        Assert.Equal("127.0.0.1", settings.Hostname);
+        Assert.Empty(settings.Peers);
+        Assert.Equal(TimeSpan.FromSeconds(15), settings.StaleAfter);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.ExpireAfter);
+        Assert.Equal(settings, FederationSettings.FromConfig(Config.Empty) with { Peers = settings.Peers });
+    }
+
+    [Fact]
+    public void Peers_are_grouped_by_site_in_the_order_given_with_ipv6_addresses_in_brackets()
+    {
+        var user = ConfigurationFactory.ParseString("""
+            actorpresence.site = "paris"
+            actorpresence.federation {
+              port = 7443, certificate-path = "/etc/ap/paris.pfx", ca-path = "/etc/ap/fed-ca.pem"
+              peers = ["berlin=10.0.0.1:7443", "rome=[::1]:7444", "berlin=10.0.0.2:7443, berlin=10.0.0.1:7443"]
+            }
+            """);
+
+        var settings = FederationSettings.FromConfig(user);
+
+        Assert.True(settings.Enabled);
+        Assert.Equal(
+            [
+                new FederationPeer(new SiteId("berlin"), [new PeerAddress("10.0.0.1", 7443), new PeerAddress("10.0.0.2", 7443)]),
+                new FederationPeer(new SiteId("rome"), [new PeerAddress("::1", 7444)]),
+            ],
+            settings.Peers);
+        Assert.Equal("[::1]:7444", settings.Peers[1].Addresses[0].ToString());
+    }
+
+    [Theory]
+    [InlineData("actorpresence.site = \"Berlin\"", "actorpresence.site")]
+    [InlineData("actorpresence.federation.port = 70000", "actorpresence.federation.port")]
+    [InlineData("actorpresence.federation { port = 7443, ca-path = \"/ca.pem\", peers = [\"b=h:1\"] }", "actorpresence.federation.certificate-path")]
+    [InlineData("actorpresence.federation { port = 7443, certificate-path = \"/s.pfx\", peers = [\"b=h:1\"] }", "actorpresence.federation.ca-path")]
+    [InlineData("actorpresence.federation { port = 7443, certificate-path = \"/s.pfx\", ca-path = \"/ca.pem\" }", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation.peers = [\"berlin\"]", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation.peers = [\"berlin=10.0.0.1\"]", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation.peers = [\"berlin=10.0.0.1:0\"]", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation.peers = [\"berlin=::1:7443\"]", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation.peers = [\"Berlin=10.0.0.1:7443\"]", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation.peers = [\"local=10.0.0.1:7443\"]", "actorpresence.federation.peers")]
+    [InlineData("actorpresence.federation { stale-after = 30s, expire-after = 30s }", "actorpresence.federation.expire-after")]
+    [InlineData("actorpresence.federation { heartbeat-interval = 15s }", "actorpresence.federation.heartbeat-interval")]
+    [InlineData("actorpresence.federation.max-frame-bytes = 100", "actorpresence.federation.max-frame-bytes")]
+    [InlineData("actorpresence.federation.max-pending = 0", "actorpresence.federation.max-pending")]
+    public void A_bad_federation_setting_is_refused_naming_the_key(string hocon, string key)
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => FederationSettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
+
+        Assert.Equal(key, e.Key);
+    }
+
+    [Fact]
+    public void A_peer_with_this_nodes_own_site_is_refused_saying_so()
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => FederationSettings.FromConfig(ConfigurationFactory.ParseString(
+            "actorpresence { site = \"berlin\", federation.peers = [\"berlin=10.0.0.1:7443\"] }")));
+
+        Assert.Contains("own site", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_federation_settings_never_print_the_certificate_password()
+    {
+        var settings = FederationSettings.FromConfig(ConfigurationFactory.ParseString(
+            "actorpresence.federation.certificate-password = \"hunter2-secret\""));
+
+        Assert.Equal("hunter2-secret", settings.CertificatePassword);
+        Assert.DoesNotContain("hunter2-secret", settings.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_configuration_without_the_actorpresence_section_is_refused()
     {
