@@ -89,7 +89,37 @@ public sealed record NodeName : IComparable<NodeName>
         Value = value;
     }
 
+    private NodeName(string value, bool _)
+    {
+        Value = value;
+    }
+
+    /// <summary>
+    /// The writer a stamp names, as it is stored: a node of this site (<c>node1</c>), a node of another
+    /// site whose value was imported (<c>node1@berlin</c>), or a site whose aggregate a device view holds
+    /// (<c>@berlin</c>). Not validated again: names are checked where they enter (configuration, the
+    /// site link).
+    /// </summary>
+    public static NodeName OfWriter(string stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return new NodeName(stored, false);
+    }
+
+    /// <summary>A node of another site, as its imported values name their writer: <c>node1@berlin</c>.</summary>
+    public static NodeName Imported(NodeName node, SiteId site) => new($"{node.Value}{SiteId.Marker}{site.Value}", false);
+
     public string Value { get; }
+
+    /// <summary>The site a writer belongs to when it is not this one (<c>node1@berlin</c>, <c>@berlin</c>); null for a node of this site.</summary>
+    public SiteId? Site
+    {
+        get
+        {
+            var at = Value.IndexOf(SiteId.Marker, StringComparison.Ordinal);
+            return at >= 0 && SiteId.TryParseView(Value[at..], out var site) ? site : null;
+        }
+    }
 
     public int CompareTo(NodeName? other) => string.CompareOrdinal(Value, other?.Value);
 

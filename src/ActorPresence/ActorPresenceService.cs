@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using ActorPresence.Domain;
 using ActorPresence.Entities;
+using ActorPresence.Entities.Messages;
+using ActorPresence.Replication;
 using ActorPresence.Supervision;
 using Akka.Actor;
 using static ActorPresence.Entities.Messages.EntityCommands;
@@ -109,6 +111,66 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return subscription;
     }
 
+    // ----- the gateway's writes (site links): internal, so no embedding host writes in a site's name -----
+
+    /// <summary>Sets (or, with a null state, withdraws) <paramref name="site"/>'s aggregate of a device: the
+    /// view <c>@site</c>, aggregated with this site's views by the same rule.</summary>
+    internal async Task<WriteResult<DeviceSnapshot>> SetSiteViewAsync(DeviceId device, SiteId site, DeviceState? state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        NotOwnSite(site);
+        if (state is { } defined && !DeviceStateNames.IsDefined(defined))
+        {
+            throw new ValidationException("state", $"must be a defined device state (got {(int)defined})");
+        }
+        var ack = await WriteAsync(EntityKind.Device, device.Value, new SetSiteView(site, state), cancellationToken);
+        return new(ack.Changed, DeviceOf(device, ack.State));
+    }
+
+    /// <summary>Brings in mailbox counts that <paramref name="writer"/> of <paramref name="site"/> wrote at
+    /// <paramref name="ticks"/> (its stamp): they replace this site's value only if that stamp is newer.
+    /// False when they lost, or were already held.</summary>
+    internal async Task<bool> ImportMailboxAsync(MailboxId mailbox, MailboxCounts counts, long ticks, NodeName writer, SiteId site, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(counts);
+        var entry = new MailboxEntry(ImportedStamp(ticks, writer, site), counts);
+        return (await WriteAsync(EntityKind.Mailbox, mailbox.Value, new Import(mailbox.Value, entry), cancellationToken)).Changed;
+    }
+
+    /// <summary>As <see cref="ImportMailboxAsync"/>, for a presentity.</summary>
+    internal async Task<bool> ImportPresenceAsync(PresentityId presentity, Presence presence, long ticks, NodeName writer, SiteId site, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(presentity);
+        ArgumentNullException.ThrowIfNull(presence);
+        var entry = new PresenceEntry(ImportedStamp(ticks, writer, site), presence);
+        return (await WriteAsync(EntityKind.Presence, presentity.Value, new Import(presentity.Value, entry), cancellationToken)).Changed;
+    }
+
+    private Stamp ImportedStamp(long ticks, NodeName writer, SiteId site)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        NotOwnSite(site);
+        if (writer.Site is not null)
+        {
+            throw new ValidationException("writer", $"must be a node of the site that wrote the value, not an imported writer (got '{writer}')");
+        }
+        if (ticks <= 0)
+        {
+            throw new ValidationException("stamp", $"must be a positive clock reading (got {ticks})");
+        }
+        return new Stamp(ticks, NodeName.Imported(writer, site).Value);
+    }
+
+    private void NotOwnSite(SiteId site)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        if (site.Equals(Settings.Site))
+        {
+            throw new ValidationException("site", $"'{site}' is this node's own site; only other sites' state is imported");
+        }
+    }
+
     /// <summary>The kind's manager, unless this node's pipeline for it has stopped for good.</summary>
     private IActorRef Manager(EntityKind kind)
     {
@@ -120,11 +182,14 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return runtime.ManagerFor(kind);
     }
 
-    private async Task<WriteAck> WriteAsync(EntityKind kind, string id, WriteOp op, CancellationToken cancellationToken)
+    private Task<WriteAck> WriteAsync(EntityKind kind, string id, WriteOp op, CancellationToken cancellationToken) =>
+        WriteAsync(kind, id, new Write(id, op), cancellationToken);
+
+    private async Task<WriteAck> WriteAsync(EntityKind kind, string id, IEntityMessage write, CancellationToken cancellationToken)
     {
         try
         {
-            return await Manager(kind).Ask<WriteAck>(new Write(id, op), Settings.WriteTimeout, cancellationToken);
+            return await Manager(kind).Ask<WriteAck>(write, Settings.WriteTimeout, cancellationToken);
         }
         catch (AskTimeoutException e)
         {

@@ -131,4 +131,18 @@ public sealed class StampTests
         Assert.Equal(Noon.UtcTicks, Stamp.Next(local, Stamp.Zero, "pbx-1").Ticks);
         Assert.Equal(Noon, Stamp.Next(local, Stamp.Zero, "pbx-1").Time);
     }
+
+    [Theory]
+    [InlineData("a", "a-b")]
+    [InlineData("pbx", "pbx.2")]
+    [InlineData("node1", "node2")]
+    public void Two_concurrent_writes_on_two_sites_are_ordered_the_same_way_on_both(string onParis, string onBerlin)
+    {
+        // Paris holds its own write as onParis and Berlin's as onBerlin@berlin; Berlin the other way round.
+        var seenInParis = new Stamp(5, onParis).CompareTo(new Stamp(5, onBerlin + "@berlin"));
+        var seenInBerlin = new Stamp(5, onParis + "@paris").CompareTo(new Stamp(5, onBerlin));
+
+        Assert.NotEqual(0, seenInParis);
+        Assert.Equal(Math.Sign(seenInParis), Math.Sign(seenInBerlin));
+    }
 }

@@ -54,6 +54,9 @@ public sealed class EntityActor : UntypedActor
             case Write write:
                 OnWrite(write);
                 break;
+            case Import import:
+                Apply(import.Entry, ChangeSource.Local, Sender);
+                break;
             case ApplyEntries apply:
                 foreach (var entry in apply.Entries)
                 {
@@ -122,8 +125,11 @@ public sealed class EntityActor : UntypedActor
         Entry? entry;
         try
         {
-            var stamp = Stamp.Next(_shared.Clock.GetUtcNow(), _slot.MaxStamp, _shared.NodeName);
-            entry = Model.CreateEntry(write.Op, _slot, stamp, _shared.Incarnation);
+            // A site's view is owned by the site, not by this node: it survives this node's removal
+            // (only its expiry withdraws it), so it carries no incarnation.
+            var (owner, incarnation) = write.Op is SetSiteView site ? (site.Site.ViewName, 0L) : (_shared.NodeName, _shared.Incarnation);
+            var stamp = Stamp.Next(_shared.Clock.GetUtcNow(), _slot.MaxStamp, owner);
+            entry = Model.CreateEntry(write.Op, _slot, stamp, incarnation);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {

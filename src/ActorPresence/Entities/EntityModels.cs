@@ -53,6 +53,8 @@ public sealed class DeviceModel : EntityModel
                     : new DeviceViewEntry(stamp, incarnation, set.State);
             case WithdrawDeviceView:
                 return own?.State is null ? null : new DeviceViewEntry(stamp, incarnation, null);
+            case SetSiteView site:
+                return own?.State == site.State ? null : new DeviceViewEntry(stamp, incarnation, site.State);
             default:
                 throw WrongOp(op, Kind);
         }
@@ -65,7 +67,7 @@ public sealed class DeviceModel : EntityModel
         {
             return null;
         }
-        return new DeviceStateEvent(snapshot, new NodeName(initial ? NewestWriter(slot) : origin), initial);
+        return new DeviceStateEvent(snapshot, NodeName.OfWriter(initial ? NewestWriter(slot) : origin), initial);
     }
 
     public static DeviceSnapshot Snapshot(string id, Slot slot)
@@ -76,7 +78,7 @@ public sealed class DeviceModel : EntityModel
         {
             if (entry is DeviceViewEntry { State: { } state } view)
             {
-                views.Add(new DeviceView(new NodeName(view.Stamp.Node), state, view.Stamp.Time));
+                views.Add(new DeviceView(NodeName.OfWriter(view.Stamp.Node), state, view.Stamp.Time));
                 acc = acc.Add(state);
             }
         }
@@ -126,7 +128,7 @@ public abstract class SingleValueModel<TEntry, TValue> : EntityModel
 
     public sealed override StateEvent? ToEvent(string id, Slot slot, string origin, bool initial) =>
         slot.Find("") is TEntry entry
-            ? NewEvent(id, ValueOf(entry), entry.Stamp, new NodeName(initial ? entry.Stamp.Node : origin), initial)
+            ? NewEvent(id, ValueOf(entry), entry.Stamp, NodeName.OfWriter(initial ? entry.Stamp.Node : origin), initial)
             : null;
 }
 
@@ -145,7 +147,7 @@ public sealed class MailboxModel : SingleValueModel<MailboxEntry, MailboxCounts>
     protected override MailboxEntry NewEntry(Stamp stamp, MailboxCounts value) => new(stamp, value);
 
     protected override StateEvent NewEvent(string id, MailboxCounts value, Stamp written, NodeName origin, bool initial) =>
-        new MailboxStateEvent(new MailboxSnapshot(new MailboxId(id), value, new NodeName(written.Node), written.Time), origin, initial);
+        new MailboxStateEvent(new MailboxSnapshot(new MailboxId(id), value, NodeName.OfWriter(written.Node), written.Time), origin, initial);
 }
 
 public sealed class PresenceModel : SingleValueModel<PresenceEntry, Presence>
@@ -163,5 +165,5 @@ public sealed class PresenceModel : SingleValueModel<PresenceEntry, Presence>
     protected override PresenceEntry NewEntry(Stamp stamp, Presence value) => new(stamp, value);
 
     protected override StateEvent NewEvent(string id, Presence value, Stamp written, NodeName origin, bool initial) =>
-        new PresenceStateEvent(new PresenceSnapshot(new PresentityId(id), value, new NodeName(written.Node), written.Time), origin, initial);
+        new PresenceStateEvent(new PresenceSnapshot(new PresentityId(id), value, NodeName.OfWriter(written.Node), written.Time), origin, initial);
 }

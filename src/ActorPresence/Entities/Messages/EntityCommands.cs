@@ -1,4 +1,5 @@
 using ActorPresence.Domain;
+using ActorPresence.Replication;
 
 namespace ActorPresence.Entities.Messages;
 
@@ -19,9 +20,18 @@ public static class EntityCommands
 
     public sealed record SetPresence(Presence Presence) : WriteOp;
 
+    /// <summary>The gateway sets (or, with a null state, withdraws) a peer site's aggregate of a device:
+    /// the view <c>@site</c>, stamped here like this node's own views.</summary>
+    internal sealed record SetSiteView(SiteId Site, DeviceState? State) : WriteOp;
+
     /// <summary>Asked of a manager; answered with <see cref="WriteAck"/> once the local replica holds the
     /// entity's resulting state (at once, if it held it already), or with a failure.</summary>
     public sealed record Write(string Id, WriteOp Op) : IEntityMessage;
+
+    /// <summary>The gateway brings in a mailbox or presence value a peer site wrote, with that site's
+    /// stamp (its writer named node@site): it wins or loses against this site's value as it did there.
+    /// Answered like <see cref="Write"/>.</summary>
+    internal sealed record Import(string Id, Entry Entry) : IEntityMessage;
 
     /// <param name="Changed">False when the write changed nothing (the same value again, or nothing to withdraw).</param>
     /// <param name="State">The entity's state once the write was applied; null when it has none (a device with no views).</param>
