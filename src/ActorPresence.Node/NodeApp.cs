@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
+using ActorPresence.Federation;
 using ActorPresence.Hosting;
 using ActorPresence.Node.Api;
 using ActorPresence.Node.Board;
@@ -49,6 +50,11 @@ public static class NodeApp
                     cluster.Join(cluster.SelfAddress);
                 }
             }));
+        // Site links to peer sites (off unless a federation port is given); a dedicated seed holds no state to link.
+        if (!settings.SeedOnly)
+        {
+            builder.Services.AddActorPresenceFederation();
+        }
         configure?.Invoke(builder);
 
         var app = builder.Build();

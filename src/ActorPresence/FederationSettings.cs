@@ -51,6 +51,12 @@ public sealed record FederationSettings(
 
     public bool Enabled => Port > 0;
 
+    /// <summary>How often HTTP/2 pings go over a quiet link: the heartbeat interval, at least 1 s (HTTP/2 stacks refuse less).</summary>
+    public TimeSpan PingInterval => HeartbeatInterval < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : HeartbeatInterval;
+
+    /// <summary>How long a ping may go unanswered before the connection is dropped: stale-after, at least 1 s.</summary>
+    public TimeSpan PingTimeout => StaleAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : StaleAfter;
+
     public static FederationSettings FromConfig(Config config)
     {
         var section = new SettingsReader(config, Section);

@@ -1,7 +1,5 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using ActorPresence.Domain;
+using ActorPresence.Testing;
 using Akka.Cluster;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
@@ -16,11 +14,11 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : TestKit(output: o
     [Fact]
     public async Task Nodes_with_certificates_from_the_cluster_CA_join_and_replicate_and_a_node_without_one_is_refused()
     {
-        var (trustedCa, trustedNode) = MakeCaAndNode("ActorPresence Test CA", "node");
-        var (_, rogueNode) = MakeCaAndNode("Somebody Else's CA", "rogue");
-        var caPem = Write("ca.pem", trustedCa.ExportCertificatePem());
-        var nodePfx = Write("node.pfx", trustedNode.Export(X509ContentType.Pkcs12, "node-pass"));
-        var roguePfx = Write("rogue.pfx", rogueNode.Export(X509ContentType.Pkcs12, "rogue-pass"));
+        using var trusted = new TestCertificates("ActorPresence Test CA", _dir);
+        using var other = new TestCertificates("Somebody Else's CA", _dir);
+        var caPem = trusted.WriteCaPem();
+        var nodePfx = trusted.WritePkcs12("node", "node-pass");
+        var roguePfx = other.WritePkcs12("rogue", "rogue-pass");
 
         await using var cluster = await TestCluster.StartAsync(2, Output!, hocon: Tls(nodePfx, "node-pass", caPem));
         Assert.Equal("akka.trttl.ssl.tcp", cluster[0].Address.Protocol);
@@ -53,45 +51,6 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : TestKit(output: o
           ca-path = "{ca}"
         {"}"}
         """;
-
-    private string Write(string name, byte[] bytes)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
-    /// <summary>A self-signed CA and a node certificate (server and client use, loopback SAN) it signs.</summary>
-    private static (X509Certificate2 Ca, X509Certificate2 Node) MakeCaAndNode(string caName, string nodeName)
-    {
-        var now = DateTimeOffset.UtcNow;
-        using var caKey = RSA.Create(2048);
-        var caRequest = new CertificateRequest($"CN={caName}", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
-
-        using var nodeKey = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={nodeName}", nodeKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        using var signed = request.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(12));
-        return (ca, signed.CopyWithPrivateKey(nodeKey));
-    }
 
     public new void Dispose()
     {

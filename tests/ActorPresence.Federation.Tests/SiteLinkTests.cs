@@ -1,0 +1,191 @@
+using ActorPresence.Domain;
+using Akka.TestKit.Xunit2;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace ActorPresence.Federation.Tests;
+
+/// <summary>Two or three sites in this process, each its own cluster, linked over gRPC with mutual TLS on loopback.</summary>
+public sealed class SiteLinkTests(ITestOutputHelper output) : TestKit(output: output)
+{
+    private static readonly TimeSpan Link = TimeSpan.FromSeconds(20);
+
+    private static SiteLinks Links(SiteNode node) =>
+        node.Host.Services.GetRequiredService<SiteLinksHostedService>().Links ?? throw new InvalidOperationException($"{node.Name} has no site links");
+
+    private async Task<SiteGateway> GatewayOf(Site site)
+    {
+        SiteGateway? gateway = null;
+        await AwaitAssertAsync(() => Assert.NotNull(gateway = site.Nodes.Select(n => Links(n).Gateway).FirstOrDefault(g => g is not null)), Link);
+        return gateway!;
+    }
+
+    [Fact]
+    public async Task A_device_on_one_site_shows_as_at_site_on_the_other_and_is_aggregated_with_its_views()
+    {
+        using var federation = new Federation();
+        await using var a = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+        var lamp = new DeviceId("PJSIP/1000");
+
+        await a[0].Api.SetDeviceStateAsync(lamp, DeviceState.Ringing);
+        await b[0].Api.SetDeviceStateAsync(lamp, DeviceState.InUse);
+
+        await AwaitAssertAsync(async () =>
+        {
+            var onB = await b[0].Api.GetDeviceAsync(lamp);
+            Assert.Equal(["@a", "b1"], onB!.Views.Select(v => v.Node.Value).Order(StringComparer.Ordinal));
+            Assert.Equal(DeviceState.RingInUse, onB.State);
+            var onA = await a[0].Api.GetDeviceAsync(lamp);
+            Assert.Equal(["@b", "a1"], onA!.Views.Select(v => v.Node.Value).Order(StringComparer.Ordinal));
+            Assert.Equal(DeviceState.RingInUse, onA.State);
+        }, Link);
+
+        // A site exports its own views only: b's view of a's aggregate never travels back to a.
+        await a[0].Api.WithdrawDeviceStateAsync(lamp);
+        await AwaitAssertAsync(async () =>
+        {
+            var onB = await b[0].Api.GetDeviceAsync(lamp);
+            Assert.Equal("b1", Assert.Single(onB!.Views).Node.Value);
+            var onA = await a[0].Api.GetDeviceAsync(lamp);
+            Assert.Equal("@b", Assert.Single(onA!.Views).Node.Value);
+            Assert.Equal(DeviceState.InUse, onA.State);
+        }, Link);
+    }
+
+    [Fact]
+    public async Task Mailbox_and_presence_cross_with_their_stamps_and_a_write_that_saw_another_wins_on_both_sites()
+    {
+        using var federation = new Federation();
+        await using var a = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+        var box = new MailboxId("1000@default");
+        var alice = new PresentityId("alice");
+
+        var written = await a[0].Api.SetMailboxAsync(box, new MailboxCounts(2, 5));
+        await a[0].Api.SetPresenceAsync(alice, new Presence(PresenceState.Away, "", "lunch"));
+        await AwaitAssertAsync(async () =>
+        {
+            var mailbox = await b[0].Api.GetMailboxAsync(box);
+            Assert.Equal(new MailboxCounts(2, 5), mailbox?.Counts);
+            Assert.Equal("a1@a", mailbox!.WrittenBy.Value);
+            Assert.Equal(written.State.WrittenAt, mailbox.WrittenAt);
+            Assert.Equal("lunch", (await b[0].Api.GetPresenceAsync(alice))?.Presence.Message);
+        }, Link);
+
+        // b has seen a's value: its write wins on both sites.
+        await b[0].Api.SetMailboxAsync(box, new MailboxCounts(0, 7));
+        await b[0].Api.SetPresenceAsync(alice, new Presence(PresenceState.Dnd));
+        foreach (var node in new[] { a[0], b[0] })
+        {
+            await AwaitAssertAsync(async () =>
+            {
+                Assert.Equal(new MailboxCounts(0, 7), (await node.Api.GetMailboxAsync(box))?.Counts);
+                Assert.Equal(PresenceState.Dnd, (await node.Api.GetPresenceAsync(alice))?.Presence.State);
+            }, Link);
+        }
+        Assert.Equal("b1@b", (await a[0].Api.GetMailboxAsync(box))!.WrittenBy.Value);
+        Assert.Equal("b1", (await b[0].Api.GetMailboxAsync(box))!.WrittenBy.Value);
+    }
+
+    [Fact]
+    public async Task A_site_started_later_gets_everything_in_the_snapshot_on_connect()
+    {
+        using var federation = new Federation();
+        federation.Plan("b", 1);
+        await using var a = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
+        const int Devices = 2_000;
+        await Parallel.ForEachAsync(Enumerable.Range(0, Devices), new ParallelOptions { MaxDegreeOfParallelism = 64 },
+            async (i, _) => await a[0].Api.SetDeviceStateAsync(new DeviceId($"PJSIP/s{i}"), DeviceState.InUse));
+        await a[0].Api.SetMailboxAsync(new MailboxId("9000"), new MailboxCounts(1, 1));
+
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+
+        await AwaitAssertAsync(async () =>
+        {
+            var ids = await b[0].Api.ListIdsAsync(EntityKind.Device, "PJSIP/s", limit: 10_000);
+            Assert.Equal(Devices, ids.Count);
+            Assert.Equal(new MailboxCounts(1, 1), (await b[0].Api.GetMailboxAsync(new MailboxId("9000")))?.Counts);
+        }, Link);
+        var sample = await b[0].Api.GetDeviceAsync(new DeviceId("PJSIP/s1234"));
+        Assert.Equal("@a", Assert.Single(sample!.Views).Node.Value);
+        var gateway = await GatewayOf(b);
+        var report = Assert.Single(gateway.Reports());
+        Assert.Equal(PeerState.Connected, report.State);
+        Assert.True(report.EntitiesIn >= Devices + 1, $"{report.EntitiesIn} entries in");
+    }
+
+    [Fact]
+    public async Task A_silent_site_goes_stale_then_its_device_views_are_withdrawn_while_its_mailboxes_stay_and_it_resyncs_when_back()
+    {
+        using var federation = new Federation();
+        await using var a = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+        var lamp = new DeviceId("PJSIP/2000");
+        var box = new MailboxId("2000");
+        await a[0].Api.SetDeviceStateAsync(lamp, DeviceState.Busy);
+        await a[0].Api.SetMailboxAsync(box, new MailboxCounts(3, 0));
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.Equal(DeviceState.Busy, (await b[0].Api.GetDeviceAsync(lamp))?.State);
+            Assert.NotNull(await b[0].Api.GetMailboxAsync(box));
+        }, Link);
+        var gatewayB = await GatewayOf(b);
+
+        // Site a goes away without a word.
+        var gone = a[0];
+        a.Remove(gone);
+        await gone.DisposeAsync();
+
+        await AwaitAssertAsync(() => Assert.Equal(PeerState.Stale, Assert.Single(gatewayB.Reports()).State), Link);
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.Null(await b[0].Api.GetDeviceAsync(lamp));
+            Assert.Equal(PeerState.Down, Assert.Single(gatewayB.Reports()).State);
+        }, Link);
+        Assert.Equal("a1@a", (await b[0].Api.GetMailboxAsync(box))?.WrittenBy.Value);
+
+        // Site a comes back (with the same state, re-set by its node): the link resyncs.
+        await using var back = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
+        await back[0].Api.SetDeviceStateAsync(lamp, DeviceState.OnHold);
+        await AwaitAssertAsync(async () =>
+        {
+            var device = await b[0].Api.GetDeviceAsync(lamp);
+            Assert.Equal(DeviceState.OnHold, device?.State);
+            Assert.Equal("@a", Assert.Single(device!.Views).Node.Value);
+            Assert.Equal(PeerState.Connected, Assert.Single(gatewayB.Reports()).State);
+        }, Link);
+    }
+
+    [Fact]
+    public async Task A_peer_with_a_certificate_from_another_CA_or_of_an_unconfigured_site_is_refused()
+    {
+        using var refusals = new RefusalCounter();
+        using var federation = new Federation();
+        using var rogueCa = new Testing.TestCertificates("Somebody Else's CA", federation.Directory);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+        var lamp = new DeviceId("PJSIP/3000");
+
+        // a's certificate names site a but comes from another CA (a trusts the right one, and dials b).
+        federation.Plan("a", 1);
+        await using var a = await SiteNodeAsync(federation, "a", ["b"], rogueCa.WritePkcs12("a", "fed-pass", "rogue-a"));
+        await a.Api.SetDeviceStateAsync(lamp, DeviceState.Busy);
+        // aa has a proper certificate, but b has no peer of that name (aa < b, so aa dials b).
+        federation.Plan("aa", 1);
+        await using var aa = await SiteNodeAsync(federation, "aa", ["b"], null);
+        await aa.Api.SetDeviceStateAsync(lamp, DeviceState.InUse);
+
+        await AwaitAssertAsync(() => Assert.True(refusals.Certificates >= 4, $"{refusals.Certificates} certificate refusals"), Link);
+        Assert.Null(await b[0].Api.GetDeviceAsync(lamp));
+        var gatewayB = await GatewayOf(b);
+        Assert.Equal(PeerState.Down, Assert.Single(gatewayB.Reports()).State);
+        Assert.Equal(0, Assert.Single(gatewayB.Reports()).EntitiesIn);
+    }
+
+    private async Task<SiteNode> SiteNodeAsync(Federation federation, string site, string[] peers, string? certificate)
+    {
+        var node = await SiteNode.StartAsync($"{site}1", federation.Hocon(site, 0, peers, certificate), Output!);
+        await node.Cluster.JoinAsync(node.Cluster.SelfAddress);
+        return node;
+    }
+}
