@@ -144,6 +144,7 @@ public sealed class SiteGateway : IAsyncDisposable
         // has given up on, or which a network cut left half open).
         if (_accepted.TryGetValue(peer, out var previous))
         {
+            _logger.LogInformation("Site link from {Peer}: a new stream replaces the one still open", peer);
             await previous.CancelAsync().ConfigureAwait(false);
         }
         _accepted[peer] = session;
@@ -153,7 +154,8 @@ public sealed class SiteGateway : IAsyncDisposable
         }
         catch (OperationCanceledException) when (session.IsCancellationRequested)
         {
-            _logger.LogInformation("Site link from {Peer} closed (replaced, or this gateway is stopping)", peer);
+            _logger.LogInformation("Site link from {Peer} closed ({Why})", peer,
+                _stop.IsCancellationRequested ? "this gateway is stopping" : callCancelled.IsCancellationRequested ? "the peer ended the call" : "a newer stream replaced it");
         }
         catch (SiteLinkViolation e)
         {

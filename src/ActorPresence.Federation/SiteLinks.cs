@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Authentication;
 using ActorPresence.Domain;
+using ActorPresence.Federation.Gateway;
 using ActorPresence.Federation.Wire;
+using Akka.Cluster;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Grpc.Core;
@@ -29,10 +31,12 @@ public sealed class SiteLinks : IAsyncDisposable
 
     private readonly WebApplication _server;
     private readonly GatewayHost _host;
+    private readonly IActorRef _proxy;
 
-    private SiteLinks(WebApplication server, GatewayHost host, int port)
+    private SiteLinks(WebApplication server, GatewayHost host, IActorRef proxy, int port)
     {
         _server = server;
+        _proxy = proxy;
         _host = host;
         Port = port;
     }
@@ -44,6 +48,21 @@ public sealed class SiteLinks : IAsyncDisposable
 
     /// <summary>The gateway, when this node runs it.</summary>
     public SiteGateway? Gateway => _host.Current;
+
+    /// <summary>How the links look from the gateway, wherever it runs in this cluster. Null peers when
+    /// the gateway did not answer within <paramref name="timeout"/> (it is moving, or not yet started).</summary>
+    public async Task<SitesView> SitesAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var report = await _proxy.Ask<SitesReport>(new SitesQuery(), timeout, cancellationToken).ConfigureAwait(false);
+            return SitesWire.FromWire(Site, report);
+        }
+        catch (AskTimeoutException)
+        {
+            return new SitesView(Site, null, null);
+        }
+    }
 
     /// <summary>Starts the site links of <paramref name="system"/>'s node, or returns null when its
     /// configuration has no federation port.</summary>
@@ -68,10 +87,13 @@ public sealed class SiteLinks : IAsyncDisposable
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(runtime.Settings.Role)),
             SingletonName);
+        var proxy = system.ActorOf(
+            ClusterSingletonProxy.Props($"/user/{SingletonName}", ClusterSingletonProxySettings.Create(system).WithRole(runtime.Settings.Role)),
+            SingletonName + "-proxy");
         FederationMetrics.Register(host, () => host.Current?.Reports() ?? []);
         host.Logger.LogInformation("Site links of site {Site}: federation port {Port} on {Hostname}; peers {Peers}",
             site, settings.Port, settings.Hostname, string.Join(", ", settings.Peers.Select(p => $"{p.Site}={string.Join("|", p.Addresses)}")));
-        return new SiteLinks(server, host, settings.Port);
+        return new SiteLinks(server, host, proxy, settings.Port);
     }
 
     private static WebApplication BuildServer(FederationSettings settings, FederationCredentials credentials, GatewayHost host, ILoggerFactory loggerFactory)
@@ -224,6 +246,7 @@ internal sealed class GatewayActor : ReceiveActor
         _host = host;
         Receive<Akka.Actor.Status.Failure>(failure => throw new InvalidOperationException("the site gateway failed to start", failure.Cause));
         Receive<Akka.Actor.Status.Success>(_ => { });
+        Receive<SitesQuery>(_ => Sender.Tell(SitesWire.ToWire(Cluster.Get(Context.System).SelfMember, _host.Current?.Reports() ?? [])));
     }
 
     protected override void PreStart() => _host.StartGatewayAsync().PipeTo(Self);

@@ -78,6 +78,7 @@ public static class NodeApp
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapClusterEndpoints();
         app.MapEntityEndpoints();
+        app.MapSiteEndpoints();
         app.MapEventStream();
         app.MapBoard();
         return app;

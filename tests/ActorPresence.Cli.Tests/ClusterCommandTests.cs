@@ -134,3 +134,56 @@ public class ClusterCommandTests
         Assert.Equal("no member is unreachable; none downed\n", result.Out);
     }
 }
+
+public class SiteCommandTests
+{
+    private const string Sites = """
+        {"self": "paris", "gateway": "pbx1", "peers": [
+          {"site": "berlin", "state": "connected", "since": "2026-11-30T10:00:00+00:00", "lastSeen": "2026-11-30T10:05:00+00:00",
+           "entitiesIn": 1200, "entitiesOut": 800, "lagMs": 3.5, "bytesIn": 1, "bytesOut": 2, "snapshots": 1, "refusals": 0, "pending": 0},
+          {"site": "rome", "state": "down", "since": "2026-11-30T09:00:00+00:00", "lastSeen": null,
+           "entitiesIn": 0, "entitiesOut": 0, "lagMs": null, "bytesIn": 0, "bytesOut": 0, "snapshots": 0, "refusals": 4, "pending": 0}]}
+        """;
+
+    [Fact]
+    public async Task Site_list_prints_a_line_per_peer_and_where_the_gateway_runs()
+    {
+        var node = new FakeNode().Answer(Sites);
+
+        var result = await Cli.RunAsync(node, "site", "list");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("/api/v1/sites", node.Single.PathAndQuery);
+        Assert.Equal(
+            [
+                "SITE    STATE      SINCE                      LAST SEEN                  IN    OUT  LAG",
+                "berlin  connected  2026-11-30T10:00:00+00:00  2026-11-30T10:05:00+00:00  1200  800  3.5 ms",
+                "rome    down       2026-11-30T09:00:00+00:00  never                      0     0    -",
+                "site paris, gateway on pbx1: 2 peers, 1 connected",
+            ],
+            result.OutLines);
+    }
+
+    [Fact]
+    public async Task Site_list_with_json_writes_the_nodes_document()
+    {
+        var node = new FakeNode().Answer(Sites);
+
+        var result = await Cli.RunAsync(node, "--json", "site", "list");
+
+        using var doc = JsonDocument.Parse(result.Out);
+        Assert.Equal("berlin", doc.RootElement.GetProperty("peers")[0].GetProperty("site").GetString());
+        Assert.Equal(1200, doc.RootElement.GetProperty("peers")[0].GetProperty("entitiesIn").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("""{"self": "local", "gateway": null, "peers": []}""", "site local: no site links (no federation port, or no peers)")]
+    [InlineData("""{"self": "paris", "gateway": null, "peers": null}""", "site paris: its gateway did not answer (it may be moving to another node); try again")]
+    public async Task Site_list_says_when_there_are_no_links_or_the_gateway_did_not_answer(string document, string line)
+    {
+        var result = await Cli.RunAsync(new FakeNode().Answer(document), "site", "list");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal([line], result.OutLines);
+    }
+}

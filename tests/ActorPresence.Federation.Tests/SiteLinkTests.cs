@@ -116,6 +116,78 @@ public sealed class SiteLinkTests(ITestOutputHelper output) : TestKit(output: ou
     }
 
     [Fact]
+    public async Task Every_node_reports_the_links_as_the_gateway_sees_them_and_the_gateway_moves_when_its_node_leaves()
+    {
+        using var federation = new Federation();
+        federation.Plan("a", 3);
+        await using var a = await Site.StartAsync(federation, "a", 3, ["b"], Output!);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+        var lamp = new DeviceId("PJSIP/4000");
+        await a[2].Api.SetDeviceStateAsync(lamp, DeviceState.InUse);
+        await AwaitAssertAsync(async () => Assert.Equal(DeviceState.InUse, (await b[0].Api.GetDeviceAsync(lamp))?.State), Link);
+
+        foreach (var node in a.Nodes)
+        {
+            var view = await Links(node).SitesAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal("a1", view.GatewayNode);
+            var peer = Assert.Single(view.Peers!);
+            Assert.Equal(PeerState.Connected, peer.State);
+            Assert.True(peer.EntitiesOut >= 1, $"{peer.EntitiesOut} entries out");
+        }
+
+        // The gateway's node leaves: the singleton moves to the next oldest and the link comes back by itself.
+        var (leaving, next, writer) = (a[0], a[1], a[2]);
+        await leaving.Cluster.LeaveAsync();
+        a.Remove(leaving);
+        await leaving.DisposeAsync();
+        await writer.Api.SetDeviceStateAsync(lamp, DeviceState.Ringing);
+
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.Equal(DeviceState.Ringing, (await b[0].Api.GetDeviceAsync(lamp))?.State);
+            var view = await Links(next).SitesAsync(TimeSpan.FromSeconds(2));
+            Assert.Equal("a2", view.GatewayNode);
+            Assert.Equal(PeerState.Connected, Assert.Single(view.Peers!).State);
+        }, Link);
+    }
+
+    [Fact]
+    public async Task With_three_sites_each_carries_only_its_own_writes_no_entry_is_echoed_or_relayed()
+    {
+        using var federation = new Federation();
+        await using var a = await Site.StartAsync(federation, "a", 1, ["b", "c"], Output!);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a", "c"], Output!);
+        await using var c = await Site.StartAsync(federation, "c", 1, ["a", "b"], Output!);
+        var gateways = new[] { await GatewayOf(a), await GatewayOf(b), await GatewayOf(c) };
+        await AwaitAssertAsync(() => Assert.All(gateways.SelectMany(g => g.Reports()), r => Assert.Equal(PeerState.Connected, r.State)), Link);
+        var lamp = new DeviceId("PJSIP/5000");
+        var box = new MailboxId("5000");
+
+        await a[0].Api.SetDeviceStateAsync(lamp, DeviceState.InUse);
+        await a[0].Api.SetMailboxAsync(box, new MailboxCounts(1, 0));
+
+        foreach (var node in new[] { b[0], c[0] })
+        {
+            await AwaitAssertAsync(async () =>
+            {
+                var device = await node.Api.GetDeviceAsync(lamp);
+                Assert.Equal("@a", Assert.Single(device!.Views).Node.Value);
+                Assert.Equal("a1@a", (await node.Api.GetMailboxAsync(box))?.WrittenBy.Value);
+            }, Link);
+        }
+        var onA = await a[0].Api.GetDeviceAsync(lamp);
+        Assert.Equal("a1", Assert.Single(onA!.Views).Node.Value);
+        // What each link carried: a sent its two entries to b and to c; b and c sent nothing to anyone.
+        Report(gateways[0], "b").AssertCarried(output: 2, input: 0);
+        Report(gateways[0], "c").AssertCarried(output: 2, input: 0);
+        Report(gateways[1], "c").AssertCarried(output: 0, input: 0);
+        Report(gateways[2], "b").AssertCarried(output: 0, input: 0);
+        Report(gateways[1], "a").AssertCarried(output: 0, input: 2);
+    }
+
+    private static PeerReport Report(SiteGateway gateway, string peer) => gateway.Reports().Single(r => r.Site.Value == peer);
+
+    [Fact]
     public async Task A_silent_site_goes_stale_then_its_device_views_are_withdrawn_while_its_mailboxes_stay_and_it_resyncs_when_back()
     {
         using var federation = new Federation();

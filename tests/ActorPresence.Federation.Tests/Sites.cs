@@ -286,3 +286,12 @@ public sealed class RefusalCounter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 }
+
+internal static class PeerReportAssertions
+{
+    public static void AssertCarried(this PeerReport report, long output, long input)
+    {
+        Assert.True(report.EntitiesOut == output && report.EntitiesIn == input,
+            $"link to {report.Site}: {report.EntitiesOut} entries out (expected {output}), {report.EntitiesIn} in (expected {input})");
+    }
+}

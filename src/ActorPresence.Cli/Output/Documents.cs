@@ -9,6 +9,40 @@ internal static class Documents
 {
     private static readonly JsonSerializerOptions Quoting = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>One line per peer site, then where the gateway runs; says so when the gateway did not answer
+    /// or the site has no links.</summary>
+    public static void WriteSites(TextWriter output, JsonElement sites)
+    {
+        var self = sites.Text("self");
+        if (sites.TryGetProperty("peers", out var peers) && peers.ValueKind == JsonValueKind.Null)
+        {
+            output.WriteLine($"site {self}: its gateway did not answer (it may be moving to another node); try again");
+            return;
+        }
+        var list = sites.Items("peers").ToList();
+        if (list.Count == 0)
+        {
+            output.WriteLine($"site {self}: no site links (no federation port, or no peers)");
+            return;
+        }
+        var table = new TextTable("SITE", "STATE", "SINCE", "LAST SEEN", "IN", "OUT", "LAG");
+        foreach (var peer in list)
+        {
+            var lag = peer.Text("lagMs");
+            table.Add(
+                peer.Text("site"),
+                peer.Text("state"),
+                peer.Text("since"),
+                peer.Text("lastSeen") is { Length: > 0 } seen ? seen : "never",
+                peer.Text("entitiesIn"),
+                peer.Text("entitiesOut"),
+                lag.Length == 0 ? "-" : $"{lag} ms");
+        }
+        table.WriteTo(output);
+        var connected = list.Count(p => p.Text("state") == "connected");
+        output.WriteLine($"site {self}, gateway on {sites.Text("gateway")}: {Count(list.Count, "peer")}, {connected} connected");
+    }
+
     public static void WriteCluster(TextWriter output, JsonElement cluster)
     {
         var self = cluster.Text("selfAddress");

@@ -33,7 +33,18 @@ public static class Documents
 
     public sealed record DownedDoc(IReadOnlyList<MemberRef> Downed);
 
-    public sealed record EventDoc(string Kind, string Id, string Origin, bool Initial, object Value);
+    /// <param name="Origin">The node the change came from: a node of this site, node@site for a value
+    /// imported from another site, or @site for a site's device view.</param>
+    /// <param name="Site">The site the change came from: this node's own, or the peer site it was imported from.</param>
+    public sealed record EventDoc(string Kind, string Id, string Origin, string Site, bool Initial, object Value);
+
+    /// <summary><c>GET /api/v1/sites</c>. <c>gateway</c> is the node running this site's gateway, null
+    /// (and <c>peers</c> null) when it did not answer in time.</summary>
+    public sealed record SitesDoc(string Self, string? Gateway, IReadOnlyList<PeerDoc>? Peers);
+
+    public sealed record PeerDoc(
+        string Site, string State, DateTimeOffset Since, DateTimeOffset? LastSeen, long EntitiesIn, long EntitiesOut, double? LagMs,
+        long BytesIn, long BytesOut, long Snapshots, long Refusals, int Pending);
 
     public static DeviceDoc Of(DeviceSnapshot d) =>
         new(d.Id.Value, d.State.ToName(), d.Views.Select(v => new ViewDoc(v.Node.Value, v.State.ToName(), v.UpdatedAt)).ToList());
@@ -44,10 +55,11 @@ public static class Documents
     public static PresenceDoc Of(PresenceSnapshot p) =>
         new(p.Id.Value, p.Presence.State.ToName(), p.Presence.Subtype, p.Presence.Message, p.WrittenBy.Value, p.WrittenAt);
 
-    public static EventDoc Of(StateEvent e) => new(
+    public static EventDoc Of(StateEvent e, SiteId self) => new(
         e.Kind.Name(),
         e.Id,
         e.Origin.Value,
+        (e.Origin.Site ?? self).Value,
         e.IsInitial,
         e switch
         {

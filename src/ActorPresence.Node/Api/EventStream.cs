@@ -3,8 +3,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using ActorPresence.Domain;
 using ActorPresence.Entities;
+using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static ActorPresence.Node.Api.Documents;
 
@@ -131,6 +133,7 @@ public static class EventStream
     private static async Task WriteAsync(HttpContext http, ChannelReader<StateEvent> events, CancellationToken ct)
     {
         var body = http.Response.Body;
+        var site = ActorPresenceRuntime.Get(http.RequestServices.GetRequiredService<ActorSystem>()).Settings.Site;
         while (true)
         {
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -152,15 +155,15 @@ public static class EventStream
             }
             while (events.TryRead(out var e))
             {
-                await body.WriteAsync(Format(e), ct);
+                await body.WriteAsync(Format(e, site), ct);
             }
             await body.FlushAsync(ct);
         }
     }
 
-    internal static byte[] Format(StateEvent e)
+    internal static byte[] Format(StateEvent e, SiteId site)
     {
-        var doc = Of(e);
+        var doc = Of(e, site);
         return Encoding.UTF8.GetBytes($"event: {doc.Kind}\ndata: {JsonSerializer.Serialize(doc, Json)}\n\n");
     }
 
