@@ -258,7 +258,13 @@ public sealed class PeerOutbox : IDisposable
         await _signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Wake()
+    /// <summary>Waits for a wake-up (a change marked, an acknowledgement) or <paramref name="timeout"/>,
+    /// whatever is pending: for a link that may not send now.</summary>
+    public async Task WaitForWakeAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await _signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Wakes a <see cref="WaitAsync"/> for another reason (an acknowledgement to send or received).</summary>
+    public void Wake()
     {
         if (_signal.CurrentCount == 0)
         {

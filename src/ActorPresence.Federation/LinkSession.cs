@@ -38,9 +38,22 @@ internal sealed class LinkSession(
     /// <summary>Violations logged per session; the rest only counted.</summary>
     private const int LoggedViolations = 20;
 
+    /// <summary>Snapshot and Changes frames sent but not yet acknowledged, at most: beyond that, changes
+    /// wait in the outbox (coalescing per entity) rather than in the connection's buffers.</summary>
+    public const int FramesInFlight = 4;
+
     private readonly TaskCompletionSource _helloReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HashSet<string>? _refreshed;
     private int _loggedViolations;
+    private PeerOutbox? _outbox;
+
+    // Frames of entries this side sent, and how many of them the peer acknowledged.
+    private long _framesSent;
+    private long _framesAcked;
+
+    // Frames of entries this side applied, and how many of them it acknowledged.
+    private long _framesApplied;
+    private long _framesAcknowledged;
 
     /// <summary>Completes once the peer's Hello arrived: the link is up.</summary>
     public Task HelloReceived => _helloReceived.Task;
@@ -49,6 +62,7 @@ internal sealed class LinkSession(
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var outbox = table.Attach(settings.MaxPending);
+        _outbox = outbox;
         status.Outbox = outbox;
         var started = false;
         try
@@ -89,6 +103,19 @@ internal sealed class LinkSession(
         var snapshotDue = true;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var applied = Interlocked.Read(ref _framesApplied);
+            if (applied > _framesAcknowledged)
+            {
+                _framesAcknowledged = applied;
+                await WriteAsync(output, new Frame { Ack = new Ack { Frames = (ulong)applied } }, 0, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (_framesSent - Interlocked.Read(ref _framesAcked) >= FramesInFlight)
+            {
+                // The peer has not caught up: wait for its Ack (anything pending meanwhile coalesces).
+                await outbox.WaitForWakeAsync(settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (snapshotDue || outbox.NeedsSnapshot)
             {
                 snapshotDue = false;
@@ -139,7 +166,19 @@ internal sealed class LinkSession(
 
         async Task FlushAsync()
         {
+            // A snapshot goes out whole, but no faster than the peer applies it.
+            while (_framesSent - Interlocked.Read(ref _framesAcked) >= FramesInFlight)
+            {
+                await _outbox!.WaitForWakeAsync(settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+                var applied = Interlocked.Read(ref _framesApplied);
+                if (applied > _framesAcknowledged)
+                {
+                    _framesAcknowledged = applied;
+                    await WriteAsync(output, new Frame { Ack = new Ack { Frames = (ulong)applied } }, 0, cancellationToken).ConfigureAwait(false);
+                }
+            }
             var frame = snapshot ? new Frame { Snapshot = batch } : new Frame { Changes = batch };
+            _framesSent++;
             await WriteAsync(output, frame, batch.Items.Count, cancellationToken).ConfigureAwait(false);
             batch = new Entries();
             bytes = 0;
@@ -185,15 +224,25 @@ internal sealed class LinkSession(
                 case Frame.BodyOneofCase.Snapshot:
                     _refreshed ??= new HashSet<string>(StringComparer.Ordinal);
                     await ApplyAsync(frame.Snapshot, snapshot: true, now, cancellationToken).ConfigureAwait(false);
+                    Applied();
                     break;
                 case Frame.BodyOneofCase.SnapshotEnd:
                     await EndSnapshotAsync(frame.SnapshotEnd, cancellationToken).ConfigureAwait(false);
                     break;
                 case Frame.BodyOneofCase.Changes:
                     await ApplyAsync(frame.Changes, snapshot: false, now, cancellationToken).ConfigureAwait(false);
+                    Applied();
                     break;
                 case Frame.BodyOneofCase.Heartbeat:
                     status.Received(0, LagMs(now, frame.Heartbeat.Ticks));
+                    break;
+                case Frame.BodyOneofCase.Ack:
+                    if ((long)frame.Ack.Frames > _framesSent || (long)frame.Ack.Frames < Interlocked.Read(ref _framesAcked))
+                    {
+                        throw Violation($"an ack of {frame.Ack.Frames} frames (sent {_framesSent}, acknowledged {Interlocked.Read(ref _framesAcked)})");
+                    }
+                    Interlocked.Exchange(ref _framesAcked, (long)frame.Ack.Frames);
+                    _outbox?.Wake();
                     break;
                 default:
                     throw Violation($"a frame of kind {frame.BodyCase} after hello");
@@ -243,6 +292,13 @@ internal sealed class LinkSession(
             new ParallelOptions { MaxDegreeOfParallelism = ApplyParallelism, CancellationToken = cancellationToken },
             async (inbound, ct) => await writer.ApplyAsync(peer, inbound, ct).ConfigureAwait(false)).ConfigureAwait(false);
         status.Received(byKey.Count, lag);
+    }
+
+    /// <summary>A frame of entries is in this cluster: the send loop acknowledges it.</summary>
+    private void Applied()
+    {
+        Interlocked.Increment(ref _framesApplied);
+        _outbox?.Wake();
     }
 
     /// <summary>The peer's views that its snapshot did not refresh are gone there: withdrawn here.</summary>

@@ -33,6 +33,7 @@ public static class FederationTestConfig
 public sealed class Federation : IDisposable
 {
     private readonly Dictionary<string, int[]> _ports = [];
+    private readonly Dictionary<(string Site, int Node), int> _advertised = [];
 
     public Federation()
     {
@@ -59,6 +60,9 @@ public sealed class Federation : IDisposable
 
     public int PortOf(string site, int node) => _ports[site][node];
 
+    /// <summary>Peers dial <paramref name="port"/> (a relay, say) to reach that node instead of its own port.</summary>
+    public void Advertise(string site, int node, int port) => _advertised[(site, node)] = port;
+
     /// <summary>The HOCON of a node of <paramref name="site"/>, linked to <paramref name="peers"/> (every node of each).</summary>
     public string Hocon(string site, int node, IEnumerable<string> peers, string? certificate = null, string? ca = null)
     {
@@ -66,7 +70,7 @@ public sealed class Federation : IDisposable
         var list = peers.SelectMany(p =>
         {
             Plan(p, 1);
-            return _ports[p].Select(port => $"\"{p}=127.0.0.1:{port}\"");
+            return _ports[p].Select((port, n) => $"\"{p}=127.0.0.1:{_advertised.GetValueOrDefault((p, n), port)}\"");
         }).ToList();
         return ClusterHocon.Join(FederationTestConfig.Fast, $$"""
             actorpresence.site = "{{site}}"
