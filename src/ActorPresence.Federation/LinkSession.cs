@@ -44,6 +44,9 @@ internal sealed class LinkSession(
 
     private readonly TaskCompletionSource _helloReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HashSet<string>? _refreshed;
+    private long _snapshotStarted;
+    private long _snapshotEntries;
+    private long _snapshotBytes;
     private int _loggedViolations;
     private PeerOutbox? _outbox;
 
@@ -222,7 +225,15 @@ internal sealed class LinkSession(
             switch (frame.BodyCase)
             {
                 case Frame.BodyOneofCase.Snapshot:
-                    _refreshed ??= new HashSet<string>(StringComparer.Ordinal);
+                    if (_refreshed is null)
+                    {
+                        _refreshed = new HashSet<string>(StringComparer.Ordinal);
+                        _snapshotStarted = clock.GetTimestamp();
+                        _snapshotEntries = 0;
+                        _snapshotBytes = 0;
+                    }
+                    _snapshotEntries += frame.Snapshot.Items.Count;
+                    _snapshotBytes += frame.CalculateSize();
                     await ApplyAsync(frame.Snapshot, snapshot: true, now, cancellationToken).ConfigureAwait(false);
                     Applied();
                     break;
@@ -305,14 +316,18 @@ internal sealed class LinkSession(
     private async Task EndSnapshotAsync(SnapshotEnd end, CancellationToken cancellationToken)
     {
         var refreshed = _refreshed ?? [];
+        var started = _refreshed is null ? clock.GetTimestamp() : _snapshotStarted;
+        var (entries, bytes) = _refreshed is null ? (0L, 0L) : (_snapshotEntries, _snapshotBytes);
         _refreshed = null;
         var stale = table.DevicesWithViewOf(peer).Where(id => !refreshed.Contains(id)).ToList();
         await Parallel.ForEachAsync(
             stale,
             new ParallelOptions { MaxDegreeOfParallelism = ApplyParallelism, CancellationToken = cancellationToken },
             async (id, ct) => await writer.WithdrawAsync(peer, new DeviceId(id), ct).ConfigureAwait(false)).ConfigureAwait(false);
-        logger.LogInformation("Site link from {Peer}: snapshot of {Entries} entries received; {Withdrawn} device view(s) it no longer holds withdrawn",
-            peer, end.Entries, stale.Count);
+        var seconds = clock.GetElapsedTime(started).TotalSeconds;
+        status.SnapshotReceived(new SnapshotReceipt(entries, seconds, bytes));
+        logger.LogInformation("Site link from {Peer}: snapshot of {Entries} entries ({Bytes} bytes) received and applied in {Seconds:F2} s; {Withdrawn} device view(s) it no longer holds withdrawn",
+            peer, end.Entries, bytes, seconds, stale.Count);
     }
 
     private static double? LagMs(DateTimeOffset now, long ticks) =>

@@ -25,7 +25,15 @@ public sealed record PeerReport(
     double? LagMs,
     long Snapshots,
     long Refusals,
-    int Pending);
+    int Pending)
+{
+    /// <summary>The last snapshot received from the peer: entries, seconds from its first frame to its
+    /// end (all applied), bytes; null before the first.</summary>
+    public SnapshotReceipt? LastSnapshot { get; init; }
+}
+
+/// <summary>A snapshot received from a peer and applied.</summary>
+public sealed record SnapshotReceipt(long Entries, double Seconds, long Bytes);
 
 /// <summary>One peer's link state and counters; updated by its sessions, read by the monitor and the API.</summary>
 internal sealed class PeerStatus(SiteId site, DateTimeOffset now)
@@ -42,6 +50,7 @@ internal sealed class PeerStatus(SiteId site, DateTimeOffset now)
     private double? _lagMs;
     private long _snapshots;
     private long _refusals;
+    private SnapshotReceipt? _lastSnapshot;
 
     public SiteId Site { get; } = site;
 
@@ -123,6 +132,14 @@ internal sealed class PeerStatus(SiteId site, DateTimeOffset now)
         }
     }
 
+    public void SnapshotReceived(SnapshotReceipt receipt)
+    {
+        lock (_gate)
+        {
+            _lastSnapshot = receipt;
+        }
+    }
+
     public void Refused()
     {
         lock (_gate)
@@ -173,7 +190,10 @@ internal sealed class PeerStatus(SiteId site, DateTimeOffset now)
     {
         lock (_gate)
         {
-            return new PeerReport(Site, _state, _since, _lastSeen, _entitiesIn, _entitiesOut, _bytesIn, _bytesOut, _lagMs, _snapshots, _refusals, Outbox?.Pending ?? 0);
+            return new PeerReport(Site, _state, _since, _lastSeen, _entitiesIn, _entitiesOut, _bytesIn, _bytesOut, _lagMs, _snapshots, _refusals, Outbox?.Pending ?? 0)
+            {
+                LastSnapshot = _lastSnapshot,
+            };
         }
     }
 }

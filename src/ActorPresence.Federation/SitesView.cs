@@ -20,6 +20,7 @@ public static class SitesWire
         {
             report.Peers.Add(new PeerLine
             {
+                LastSnapshot = r.LastSnapshot is { } s ? new SnapshotLine { Entries = s.Entries, Seconds = s.Seconds, Bytes = s.Bytes } : null,
                 Site = r.Site.Value,
                 State = StateName(r.State),
                 SinceTicks = r.Since.UtcTicks,
@@ -51,7 +52,10 @@ public static class SitesWire
             p.HasLag ? p.LagMs : null,
             p.Snapshots,
             p.Refusals,
-            p.Pending)).ToList());
+            p.Pending)
+        {
+            LastSnapshot = p.LastSnapshot is { } s ? new SnapshotReceipt(s.Entries, s.Seconds, s.Bytes) : null,
+        }).ToList());
 
     public static string StateName(PeerState state) => state switch
     {

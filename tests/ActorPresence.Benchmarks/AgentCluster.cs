@@ -38,13 +38,14 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
-    public static AgentProcess Start(string name, string configFile, string dataDir, string seed, int port)
+    public static AgentProcess Start(string name, string configFile, string dataDir, string seed, int port, IEnumerable<string>? extraArgs = null)
     {
         var httpPort = FreePort();
         string[] arguments =
         [
             typeof(AgentProcess).Assembly.Location, "agent", "--node-name", name, "--port", port.ToString(),
             "--http-port", httpPort.ToString(), "--config", configFile, "--data-dir", dataDir, "--seeds", seed,
+            .. extraArgs ?? [],
         ];
         return new AgentProcess(name, arguments, port, httpPort);
     }
@@ -226,10 +227,10 @@ public sealed class AgentCluster : IAsyncDisposable
     private string Seed => $"akka.trttl.tcp://actorpresence@127.0.0.1:{_seedPort}";
 
     /// <summary>Starts an agent and waits until every agent sees all of them Up.</summary>
-    public async Task<AgentProcess> AddAsync(string name, TimeSpan timeout)
+    public async Task<AgentProcess> AddAsync(string name, TimeSpan timeout, IEnumerable<string>? extraArgs = null)
     {
         var port = _agents.Count == 0 ? _seedPort : AgentProcess.FreePort();
-        var agent = AgentProcess.Start(name, _config, Path.Combine(_work, name), Seed, port);
+        var agent = AgentProcess.Start(name, _config, Path.Combine(_work, name), Seed, port, extraArgs);
         _agents.Add(agent);
         await WaitAllUpAsync(timeout);
         return agent;

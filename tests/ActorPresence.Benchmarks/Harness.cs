@@ -24,15 +24,19 @@ public sealed record HarnessOptions(
     int HttpClients,
     bool SeparateHttpRestart,
     TimeSpan WriteBound,
-    string OutDir)
+    string OutDir,
+    IReadOnlyList<int> SiteRates,
+    int SiteResyncDevices)
 {
     public static HarnessOptions Full(string outDir) => new(
         false, [3, 5], [1_000, 5_000, 20_000], [1_000, 5_000], [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000],
-        TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 100_000, 10_000, 20_000, 24, true, TimeSpan.FromSeconds(120), outDir);
+        TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 100_000, 10_000, 20_000, 24, true, TimeSpan.FromSeconds(120), outDir,
+        [1_000, 5_000], 100_000);
 
     public static HarnessOptions QuickRun(string outDir) => new(
         true, [3], [1_000], [500], [5_000],
-        TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 1_000, 500, 1_000, 24, false, TimeSpan.FromSeconds(20), outDir);
+        TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 1_000, 500, 1_000, 24, false, TimeSpan.FromSeconds(20), outDir,
+        [1_000], 2_000);
 }
 
 /// <summary>
@@ -41,7 +45,7 @@ public sealed record HarnessOptions(
 /// that fails (a node answering 503, not answering, dying) is recorded with what it left unmeasured;
 /// the run goes on, and the report is written whatever happened.
 /// </summary>
-public sealed class Harness
+public sealed partial class Harness
 {
     private const string ActorPresence = "ActorPresence";
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(10);
@@ -87,6 +91,10 @@ public sealed class Harness
             foreach (var nodes in Only is null ? _options.ClusterSizes : [_options.ClusterSizes.Min()])
             {
                 await _phases.RunAsync($"{nodes} nodes", () => RunClusterAsync(nodes, Path.Combine(work, $"n{nodes}")));
+            }
+            if (Selected("site links"))
+            {
+                await _phases.RunAsync("site links", () => SitesAsync(Path.Combine(work, "sites")), "the site-link figures");
             }
             if (Selected("Redis baseline"))
             {

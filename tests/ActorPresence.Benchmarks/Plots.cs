@@ -286,7 +286,9 @@ public static class Plots
         Report.LibraryPath => 0,
         Report.HttpSsePath => 1,
         Report.PubSubPath => 2,
-        _ => 3,
+        Report.InSitePath => 3,
+        Report.CrossSitePath => 4,
+        _ => 5,
     };
 
     private static string SetUpFont()

@@ -23,6 +23,11 @@ public static class Report
     public const string LibraryPath = "library";
     public const string HttpSsePath = "http-sse";
     public const string PubSubPath = "pubsub";
+    /// <summary>Site links: a library write on site a's first node → a subscriber on site a's second node ...</summary>
+    public const string InSitePath = "in-site";
+    /// <summary>... and, from the same writes, a subscriber on site b.</summary>
+    public const string CrossSitePath = "cross-site";
+    public const string SiteResync = "site-resync";
     public const string NewNodeFullState = "new-node-full-state";
     public const string PartitionConvergence = "partition-convergence";
     public const string RestartUp = "restart-up";
@@ -56,6 +61,11 @@ public static class Report
     public const long NewNodeEntities = 300_000;
     public const double NewNodeTargetSeconds = 10;
     public const double PartitionTargetSeconds = 2;
+    /// <summary>Site links: cross-site p50 within this of in-site, at each of <see cref="SiteTargetRates"/>; a resync of this many devices within the limit.</summary>
+    public const double CrossSiteP50MarginMs = 1;
+    public static readonly IReadOnlyList<int> SiteTargetRates = [1_000, 5_000];
+    public const long SiteResyncDevices = 100_000;
+    public const double SiteResyncTargetSeconds = 3;
 
     public static readonly IReadOnlyList<string> Kinds = ["device", "mailbox", "presence"];
 
@@ -107,7 +117,25 @@ public static class Report
             $"Full state reaching a new node, {N(NewNodeEntities)} entities: ≤ {Plain(NewNodeTargetSeconds)} s"),
         TimingTarget(r, PartitionConvergence, null, PartitionTargetSeconds,
             $"Convergence after a partition heals: ≤ {Plain(PartitionTargetSeconds)} s"),
+        .. SiteTargetRates.Select(rate => CrossSiteTarget(r, rate)),
+        TimingTarget(r, SiteResync, SiteResyncDevices, SiteResyncTargetSeconds,
+            $"Site link resync of {N(SiteResyncDevices)} devices: ≤ {Plain(SiteResyncTargetSeconds)} s"),
     ];
+
+    /// <summary>Cross-site p50 against in-site p50 of the same writes (one run, one ratio of noise).</summary>
+    private static TargetCheck CrossSiteTarget(BenchResults r, int rate)
+    {
+        var target = $"Site links, {N(rate)} changes/s: cross-site p50 within {Plain(CrossSiteP50MarginMs)} ms of in-site";
+        var inSite = r.Latency.FirstOrDefault(l => Is(l.System, ActorPresence) && l.Path == InSitePath && l.OfferedRate == rate && l.Latency.Count > 0);
+        var cross = r.Latency.FirstOrDefault(l => Is(l.System, ActorPresence) && l.Path == CrossSitePath && l.OfferedRate == rate && l.Latency.Count > 0);
+        if (inSite is null || cross is null)
+        {
+            return new TargetCheck(target, $"no {InSitePath}/{CrossSitePath} pair at {N(rate)}/s", null, NotMeasured);
+        }
+        var differenceMs = (cross.Latency.P50Us - inSite.Latency.P50Us) / 1_000;
+        var (met, verdict) = AtMost(differenceMs, CrossSiteP50MarginMs, "ms");
+        return new TargetCheck(target, $"cross-site {Sig(cross.Latency.P50Us / 1_000)} ms, in-site {Sig(inSite.Latency.P50Us / 1_000)} ms: {Sig(differenceMs)} ms apart", met, verdict);
+    }
 
     private static TargetCheck LatencyTarget(
         BenchResults r, string path, string percentile, Func<LatencySummary, double> us, double limitMs, string what)
@@ -416,7 +444,9 @@ public static class Report
             return;
         }
         md.AppendLine("From a write to its arrival at a subscriber on another node. `library`: library write → library subscriber, "
-            + "`http-sse`: HTTP write → SSE subscriber, `pubsub`: Redis PUBLISH + HSET → subscriber. Latencies in ms.").AppendLine();
+            + "`http-sse`: HTTP write → SSE subscriber, `pubsub`: Redis PUBLISH + HSET → subscriber; "
+            + "`in-site` and `cross-site`: the same library writes on site a's first node → a subscriber on site a's second node, "
+            + "and on site b's node through the site link (three nodes in all). Latencies in ms.").AppendLine();
         Table(md,
             ["System", "Path", "Nodes", "Offered/s", "Achieved/s", "Sent", "Lost", "p50", "p90", "p99", "p99.9", "max", "CPU-µs/change"],
             SortLatency(r.Latency).Select(l => new[]

@@ -44,7 +44,10 @@ public static class Documents
 
     public sealed record PeerDoc(
         string Site, string State, DateTimeOffset Since, DateTimeOffset? LastSeen, long EntitiesIn, long EntitiesOut, double? LagMs,
-        long BytesIn, long BytesOut, long Snapshots, long Refusals, int Pending);
+        long BytesIn, long BytesOut, long Snapshots, long Refusals, int Pending, SnapshotDoc? LastSnapshot);
+
+    /// <summary>The last snapshot received from a peer: entries, seconds from its first frame to all applied, bytes.</summary>
+    public sealed record SnapshotDoc(long Entries, double Seconds, long Bytes);
 
     public static DeviceDoc Of(DeviceSnapshot d) =>
         new(d.Id.Value, d.State.ToName(), d.Views.Select(v => new ViewDoc(v.Node.Value, v.State.ToName(), v.UpdatedAt)).ToList());

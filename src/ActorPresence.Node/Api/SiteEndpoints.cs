@@ -26,7 +26,8 @@ public static class SiteEndpoints
             var view = await links.SitesAsync(GatewayTimeout, ct);
             return Results.Ok(new SitesDoc(self.Value, view.GatewayNode, view.Peers?.Select(p => new PeerDoc(
                 p.Site.Value, SitesWire.StateName(p.State), p.Since, p.LastSeen, p.EntitiesIn, p.EntitiesOut,
-                p.LagMs is { } lag ? Math.Round(lag, 1) : null, p.BytesIn, p.BytesOut, p.Snapshots, p.Refusals, p.Pending)).ToList()));
+                p.LagMs is { } lag ? Math.Round(lag, 1) : null, p.BytesIn, p.BytesOut, p.Snapshots, p.Refusals, p.Pending,
+                p.LastSnapshot is { } s ? new SnapshotDoc(s.Entries, Math.Round(s.Seconds, 3), s.Bytes) : null)).ToList()));
         });
     }
 }
