@@ -161,6 +161,19 @@ public sealed class SiteGateway : IAsyncDisposable
         {
             throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, e.Message));
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        {
+            // A frame over max-frame-bytes: gRPC refused to read it.
+            status.Refused();
+            FederationMetrics.Refused(peer, "frame");
+            _logger.LogWarning("Site link from {Peer}: a frame over {Limit} bytes; closing the link ({Detail})", peer, _settings.MaxFrameBytes, e.Status.Detail);
+            throw;
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            _logger.LogWarning("Site link from {Peer} ended: {Reason}", peer, e.Message);
+            throw;
+        }
         finally
         {
             _accepted.TryRemove(new KeyValuePair<SiteId, CancellationTokenSource>(peer, session));

@@ -60,6 +60,13 @@ public sealed class SitesApiTests(ITestOutputHelper output) : TestKit(output: ou
             Assert.True(peer.GetProperty("entitiesOut").GetInt64() >= 1);
             Assert.NotEqual(JsonValueKind.Null, peer.GetProperty("lastSeen").ValueKind);
         }, Link);
+
+        // The gateway's node reports the link in its metrics.
+        var metrics = await a.Http.GetStringAsync("/metrics");
+        var state = metrics.Split('\n').Single(l => l.StartsWith("actorpresence_site_link_state{", StringComparison.Ordinal) && l.Contains("site=\"b\"", StringComparison.Ordinal));
+        // "name{labels} value [timestamp]": 2 is connected.
+        Assert.Equal("2", state.Split(' ')[1]);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("actorpresence_site_entries_out_total{", StringComparison.Ordinal) && l.Contains("site=\"b\"", StringComparison.Ordinal));
     }
 
     /// <summary>The options of a node of <paramref name="site"/>; the certificate password goes in a file, as operators give it.</summary>
