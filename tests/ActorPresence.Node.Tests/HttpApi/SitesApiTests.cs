@@ -29,8 +29,8 @@ public sealed class SitesApiTests(ITestOutputHelper output) : TestKit(output: ou
         using var ca = new TestCertificates("Federation CA", _dir);
         var caPem = ca.WriteCaPem();
         var (portA, portB) = (TestNodeHost.FreePort(), TestNodeHost.FreePort());
-        await using var a = await TestNodeHost.StartAsync("pa", Linked(ca, caPem, "a", portA, $"b=127.0.0.1:{portB}"));
-        await using var b = await TestNodeHost.StartAsync("pb", Linked(ca, caPem, "b", portB, $"a=127.0.0.1:{portA}"));
+        await using var a = await TestNodeHost.StartAsync("pa", SiteOptions.Linked(_dir, ca, caPem, "a", portA, $"b=127.0.0.1:{portB}"));
+        await using var b = await TestNodeHost.StartAsync("pb", SiteOptions.Linked(_dir, ca, caPem, "b", portB, $"a=127.0.0.1:{portA}"));
         await using var events = await SseClient.ConnectAsync(b.BaseAddress, "/api/v1/events?device=PJSIP/*");
 
         using var put = await a.Http.PutAsync("/api/v1/devices/PJSIP/1000", new StringContent("""{"state":"INUSE"}""", System.Text.Encoding.UTF8, "application/json"));
@@ -69,22 +69,6 @@ public sealed class SitesApiTests(ITestOutputHelper output) : TestKit(output: ou
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("actorpresence_site_entries_out_total{", StringComparison.Ordinal) && l.Contains("site=\"b\"", StringComparison.Ordinal));
     }
 
-    /// <summary>The options of a node of <paramref name="site"/>; the certificate password goes in a file, as operators give it.</summary>
-    private string[] Linked(TestCertificates ca, string caPem, string site, int port, string peers)
-    {
-        var config = ClusterHocon.WriteFile(_dir, site, ClusterHocon.Join(ClusterHocon.InProcess, """
-            actorpresence.federation {
-              certificate-password = "pw-123"
-              stale-after = 2s
-              expire-after = 4s
-              heartbeat-interval = 500ms
-              reconnect-after = 200ms
-            }
-            """));
-        return ["--config", config, "--site", site, "--federation-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--federation-certificate", ca.WritePkcs12(site, "pw-123"), "--federation-ca", caPem, "--federation-peers", peers];
-    }
-
     public new void Dispose()
     {
         try
@@ -95,5 +79,26 @@ public sealed class SitesApiTests(ITestOutputHelper output) : TestKit(output: ou
         {
         }
         base.Dispose();
+    }
+}
+
+/// <summary>Node options for a site with links, as an operator gives them; shared with the board's tests.</summary>
+public static class SiteOptions
+{
+    /// <summary>The options of a node of <paramref name="site"/> linked to <paramref name="peers"/>; the certificate
+    /// password goes in a file (in <paramref name="dir"/>), as operators give it.</summary>
+    public static string[] Linked(string dir, TestCertificates ca, string caPem, string site, int port, string peers, string staleAfter = "2s", string expireAfter = "4s")
+    {
+        var config = ClusterHocon.WriteFile(dir, site, ClusterHocon.Join(ClusterHocon.InProcess, $$"""
+            actorpresence.federation {
+              certificate-password = "pw-123"
+              stale-after = {{staleAfter}}
+              expire-after = {{expireAfter}}
+              heartbeat-interval = 250ms
+              reconnect-after = 200ms
+            }
+            """));
+        return ["--config", config, "--site", site, "--federation-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--federation-certificate", ca.WritePkcs12(site, "pw-123"), "--federation-ca", caPem, "--federation-peers", peers];
     }
 }

@@ -3,7 +3,8 @@
 //
 // State comes from the node's event stream (GET /api/v1/events: the current state of every entity
 // first, then every change), read with fetch() rather than EventSource so that an Authorization
-// header can go with it. Members come from GET /api/v1/cluster, polled. Each board keeps every
+// header can go with it. Members come from GET /api/v1/cluster and site links from GET /api/v1/sites,
+// polled; a lamp with the view of a peer site that is stale or down is marked as depending on it. Each board keeps every
 // entity in a Map but puts only the visible page of tiles in the DOM, and the DOM is touched at most
 // once per animation frame however many events arrive, so 10,000 devices stay cheap.
 'use strict';
@@ -20,6 +21,10 @@
   const compareIds = new Intl.Collator('en', { numeric: true }).compare;
 
   const $ = (selector, root = document) => root.querySelector(selector);
+
+  // Peer sites that are not connected (stale or down): a lamp with their view (@site) depends on them.
+  let unsureSites = new Set();
+  const unsureViewsOf = d => d.views.filter(v => v.node.startsWith('@') && unsureSites.has(v.node.slice(1)));
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -289,6 +294,12 @@
       fill(tile, d) {
         setAttr(tile, 'data-state', d.state);
         setText(tile.children[2], d.state);
+        const unsure = unsureViewsOf(d).map(v => v.node.slice(1));
+        if (unsure.length > 0) {
+          setAttr(tile, 'data-unsure-site', unsure.join(' '));
+        } else if (tile.hasAttribute('data-unsure-site')) {
+          tile.removeAttribute('data-unsure-site');
+        }
         setAttr(tile, 'title', [`${d.device}: ${d.state}`, ...d.views.map(v => `  ${v.node}: ${v.state}`)].join('\n'));
       },
       title: d => `${d.device} — ${d.state}`,
@@ -515,6 +526,47 @@
     setText($('#leader'), doc.leader ? `leader: ${leader?.node ?? doc.leader}` : 'no leader');
   }
 
+  // ---- sites ---------------------------------------------------------------------------------
+
+  function renderSites(doc) {
+    const section = $('#sites');
+    setText($('#sites-self'), `this site: ${doc.self}${doc.gateway ? ` · gateway on ${doc.gateway}` : ''}`);
+    if (doc.peers === null) {
+      setAttr(section, 'data-links', 'unknown');
+      $('#sites tbody').replaceChildren(el('tr', {}, el('td', { colspan: '5' }, 'the gateway did not answer')));
+      return;
+    }
+    setAttr(section, 'data-links', doc.peers.length === 0 ? 'none' : 'some');
+    const rows = doc.peers.map(p => el('tr', { 'data-site': p.site, 'data-state': p.state },
+      el('td', {}, p.site),
+      el('td', { class: 'status', 'data-state': p.state }, p.state),
+      el('td', { class: 'when' }, p.lastSeen ? time(p.lastSeen) : 'never'),
+      el('td', {}, `${p.entitiesIn}/${p.entitiesOut}`),
+      el('td', {}, p.lagMs === null ? '-' : `${p.lagMs} ms`)));
+    $('#sites tbody').replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: '5' }, 'no site links'))]));
+    const unsure = new Set(doc.peers.filter(p => p.state !== 'connected').map(p => p.site));
+    if (unsure.size !== unsureSites.size || [...unsure].some(s => !unsureSites.has(s))) {
+      unsureSites = unsure;
+      boards.device.touch();
+    }
+    const lamps = unsure.size === 0 ? 0 : [...boards.device.items.values()].filter(d => unsureViewsOf(d).length > 0).length;
+    setText($('#sites-stale'), unsure.size === 0 ? '' : `${lamps} lamp${lamps === 1 ? ' depends' : 's depend'} on ${[...unsure].join(', ')} (not connected): marked dashed`);
+  }
+
+  async function pollSites() {
+    for (;;) {
+      try {
+        const res = await fetch('/api/v1/sites', { headers: auth.headers(), cache: 'no-store' });
+        if (res.ok) {
+          renderSites(await res.json());
+        }
+      } catch (e) {
+        setText($('#sites-self'), `sites: ${e.message}`);
+      }
+      await sleep(MEMBERS_EVERY_MS);
+    }
+  }
+
   async function pollMembers() {
     for (;;) {
       try {
@@ -552,4 +604,5 @@
   schedule();
   stream.run();
   pollMembers();
+  pollSites();
 })();
