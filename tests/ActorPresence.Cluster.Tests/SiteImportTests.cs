@@ -44,6 +44,8 @@ public sealed class SiteImportTests(ITestOutputHelper output) : TestKit(output: 
         await using var cluster = await TestCluster.StartAsync(2, Output!);
         var lamp = new DeviceId("PJSIP/1001");
         await cluster[1].Api.SetDeviceStateAsync(lamp, DeviceState.NotInUse);
+        // The gateway's node holds node2's view before it writes berlin's.
+        await AwaitAssertAsync(async () => Assert.NotNull(await cluster[0].Api.GetDeviceAsync(lamp)), Converge);
         await Gateway(cluster[0]).SetSiteViewAsync(lamp, Berlin, DeviceState.Busy);
 
         var again = await Gateway(cluster[0]).SetSiteViewAsync(lamp, Berlin, DeviceState.Busy);
@@ -96,6 +98,8 @@ public sealed class SiteImportTests(ITestOutputHelper output) : TestKit(output: 
         var local = await cluster[1].Api.SetMailboxAsync(box, new MailboxCounts(1, 0));
         var older = local.State.WrittenAt.UtcTicks - 1;
         var newer = local.State.WrittenAt.UtcTicks + 1;
+        // The gateway's node holds node2's value before the imports are compared with it.
+        await AwaitAssertAsync(async () => Assert.NotNull(await cluster[0].Api.GetMailboxAsync(box)), Converge);
 
         var lost = await Gateway(cluster[0]).ImportMailboxAsync(box, new MailboxCounts(9, 9), older, new NodeName("node1"), Berlin);
         var won = await Gateway(cluster[0]).ImportMailboxAsync(box, new MailboxCounts(2, 3), newer, new NodeName("node1"), Berlin);

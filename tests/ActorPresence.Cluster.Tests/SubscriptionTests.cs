@@ -145,7 +145,7 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : TestKit(output
         await AwaitAssertAsync(async () => Assert.Equal(0, (await Stats(runtime, EntityKind.Mailbox)).LiveEntities), Converge);
         Assert.Equal(2, (await Stats(runtime, EntityKind.Mailbox)).Subscribers);
 
-        // ... and the next change comes to both through a new actor.
+        // ... and the next change still comes to both (from the manager: the entity has no actor).
         await cluster[0].Api.SetMailboxAsync(box, new MailboxCounts(2, 1));
         await AwaitAssertAsync(() => Assert.All(new[] { one, prefix }, r =>
         {
@@ -154,6 +154,33 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : TestKit(output
             Assert.False(change.IsInitial);
             Assert.Equal(new MailboxCounts(2, 1), change.Mailbox.Counts);
         }), Converge);
+    }
+
+    [Fact]
+    public async Task A_prefix_subscription_gets_every_change_of_many_entities_in_order_without_an_entity_actor_for_each()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, Output!);
+        var runtime = ActorPresenceRuntime.Get(cluster[1].System);
+        await using var watcher = await Recorder.StartAsync(cluster[1].Api, SubscriptionFilter.WithPrefix(EntityKind.Device, "PJSIP/"));
+        const int Devices = 200;
+
+        foreach (var state in new[] { DeviceState.InUse, DeviceState.Ringing })
+        {
+            await Task.WhenAll(Enumerable.Range(0, Devices).Select(i => cluster[0].Api.SetDeviceStateAsync(new DeviceId($"PJSIP/{i}"), state)));
+        }
+
+        await AwaitAssertAsync(() =>
+        {
+            var changes = watcher.Events.Where(e => !e.IsInitial).Cast<DeviceStateEvent>().ToList();
+            Assert.Equal(2 * Devices, changes.Count);
+            foreach (var perDevice in changes.GroupBy(e => e.Id))
+            {
+                Assert.Equal([DeviceState.InUse, DeviceState.Ringing], perDevice.Select(e => e.Device.State));
+                Assert.All(perDevice, e => Assert.Equal("node1", e.Origin.Value));
+            }
+        }, Converge);
+        // Node2 wrote nothing: the subscription alone must not make it run an actor per device.
+        Assert.Equal(0, (await Stats(runtime, EntityKind.Device)).LiveEntities);
     }
 
     private static Task<ManagerStats> Stats(ActorPresenceRuntime runtime, EntityKind kind) =>

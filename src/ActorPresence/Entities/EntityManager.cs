@@ -264,21 +264,62 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         }
     }
 
-    /// <summary>An entry from another node: to its live actor, or to a new one if a subscription covers
-    /// the entity; otherwise this node only holds it, ahead of its replica.</summary>
+    /// <summary>An entry from another node: to its live actor; otherwise this node holds it, ahead of
+    /// its replica, and hands the change to the subscriptions that cover the entity.</summary>
     private void Deliver(string id, Entry entry, ChangeSource source)
     {
-        if (_live.IsLive(id) || _subscriptions.Covers(id))
+        if (_live.IsLive(id))
         {
             Route(id, new ApplyEntries([entry], source), null);
             return;
         }
-        var (slot, accepted) = _view.Current(id).With(entry);
-        if (accepted)
+        var slot = ApplyWithoutActor(id, [entry], source);
+        if (slot is not null)
         {
             _view.HoldAhead(id, slot);
-            _metrics.ReplicatedChange(Kind, source == ChangeSource.Direct, entry.Stamp.Time, _settings.Clock.GetUtcNow());
         }
+    }
+
+    /// <summary>
+    /// Entries from elsewhere for an entity that has no actor here: merged into what the view holds,
+    /// each accepted change handed to the subscribers that cover the entity, as its actor would (in
+    /// order: every change of an entity with no actor passes through the manager). No actor is
+    /// created for a subscription: one that covers many entities (a prefix, everything) would
+    /// otherwise keep an actor alive for each entity that changes. Returns the new slot, or null when
+    /// nothing was accepted.
+    /// </summary>
+    private Slot? ApplyWithoutActor(string id, IReadOnlyList<Entry> entries, ChangeSource source)
+    {
+        var slot = _view.Current(id);
+        var changed = false;
+        List<Subscriber>? subscribers = null;
+        foreach (var entry in entries)
+        {
+            var (next, accepted) = slot.With(entry);
+            if (!accepted)
+            {
+                continue;
+            }
+            slot = next;
+            changed = true;
+            if (source == ChangeSource.Local)
+            {
+                _metrics.LocalChange(Kind);
+            }
+            else
+            {
+                _metrics.ReplicatedChange(Kind, source == ChangeSource.Direct, entry.Stamp.Time, _settings.Clock.GetUtcNow());
+            }
+            subscribers ??= _subscriptions.HasAny ? _subscriptions.For(id) : [];
+            if (subscribers.Count > 0 && _model.ToEvent(id, slot, entry.Stamp.Node, initial: false) is { } change)
+            {
+                foreach (var subscriber in subscribers)
+                {
+                    subscriber.Deliver(change);
+                }
+            }
+        }
+        return changed ? slot : null;
     }
 
     // ----- the replica view -----
@@ -341,17 +382,10 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 // The actor keeps what is newer than what it holds.
                 Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
             }
-            else if (change.Missing.Count > 0 && _subscriptions.Covers(change.Id))
+            else if (change.Missing.Count > 0)
             {
-                Spawn(change.Id).Tell(new ApplyEntries(change.Missing, ChangeSource.Replica));
-            }
-            else
-            {
-                // Held by nobody but the replica: new to this node all the same.
-                foreach (var entry in change.Missing)
-                {
-                    _metrics.ReplicatedChange(Kind, direct: false, entry.Stamp.Time, _settings.Clock.GetUtcNow());
-                }
+                // New to this node: counted, and handed to the subscribers; the commit below takes it into the view.
+                ApplyWithoutActor(change.Id, change.Missing, ChangeSource.Replica);
             }
         }
         _view.Commit(index, map, changes);
@@ -517,28 +551,27 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     }
 
     /// <summary>Writes tombstones for the live views an incarnation has in one device, through the
-    /// device's actor when it has one (or a subscription wants one). False when there was nothing to withdraw.</summary>
+    /// device's actor when it has one. False when there was nothing to withdraw.</summary>
     private bool WithdrawViews(string id, string node, long incarnation)
     {
-        if (_live.IsLive(id) || _subscriptions.Covers(id))
+        if (_live.IsLive(id))
         {
             Route(id, new RemoveIncarnation(node, incarnation), null);
             return true;
         }
-        var slot = _view.Current(id);
-        var withdrawn = false;
-        foreach (var tombstone in DeviceModel.RemovalTombstones(slot, node, incarnation).ToList())
+        // Every surviving node writes the same tombstones: to its replica only.
+        var tombstones = DeviceModel.RemovalTombstones(_view.Current(id), node, incarnation).ToList();
+        var slot = ApplyWithoutActor(id, tombstones, ChangeSource.Local);
+        if (slot is null)
         {
-            slot = slot.With(tombstone).Slot;
+            return false;
+        }
+        foreach (var tombstone in tombstones)
+        {
             _outbox.Tell(new LocalChange(id, tombstone, null, null, ReplicaOnly: true));
-            _metrics.LocalChange(Kind);
-            withdrawn = true;
         }
-        if (withdrawn)
-        {
-            _view.HoldAhead(id, slot);
-        }
-        return withdrawn;
+        _view.HoldAhead(id, slot);
+        return true;
     }
 
     // ----- passivation -----

@@ -5,7 +5,8 @@ namespace ActorPresence.Entities;
 /// <summary>
 /// Who subscribed to what, for one kind on one node: subscribers of one entity, and of a prefix (or
 /// of everything). The manager keeps this table and hands each entity actor the subscribers that
-/// cover its entity; the actors send them the changes. Routing information only, no entity state.
+/// cover its entity; the actors send them the changes (the manager itself, for an entity with no
+/// actor). Routing information only, no entity state.
 /// </summary>
 internal sealed class Subscriptions(EntityKind kind)
 {
@@ -20,6 +21,9 @@ internal sealed class Subscriptions(EntityKind kind)
     public IEnumerable<Subscriber> Subscribers => _subscribers.Keys;
 
     public bool HasPrefixSubscriptions => _byPrefix.Count > 0;
+
+    /// <summary>Whether anyone subscribed to anything of this kind here.</summary>
+    public bool HasAny => _subscribers.Count > 0;
 
     /// <summary>Registers a subscription; false when it was already there. <paramref name="newSubscriber"/>
     /// tells whether the subscriber had nothing here before (the manager then watches it).</summary>
@@ -103,23 +107,6 @@ internal sealed class Subscriptions(EntityKind kind)
             }
         }
         return result;
-    }
-
-    /// <summary>Whether any subscription covers entity <paramref name="id"/>: its actor must then run.</summary>
-    public bool Covers(string id)
-    {
-        if (_byId.ContainsKey(id))
-        {
-            return true;
-        }
-        foreach (var (filter, _) in _byPrefix)
-        {
-            if (filter.Matches(kind, id))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /// <param name="Ids">Entities the subscriber had subscribed to one by one.</param>
