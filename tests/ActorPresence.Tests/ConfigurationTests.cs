@@ -377,10 +377,13 @@ public sealed class ConfigurationTests
 
         Assert.Equal("/var/lib/ap/ddata.sqlite", config.GetString("akka.cluster.distributed-data.durable.sqlite.path"));
         Assert.Equal(typeof(SqliteDurableStore), Type.GetType(config.GetString("akka.cluster.distributed-data.durable.store-actor-class")));
+        // Every key by name (64 per kind by default), no wildcard.
         var keys = config.GetStringList("akka.cluster.distributed-data.durable.keys");
-        Assert.Contains(KeySpace.KeyIdPrefix(EntityKind.Mailbox) + "*", keys);
-        Assert.Contains(KeySpace.KeyIdPrefix(EntityKind.Presence) + "*", keys);
-        Assert.Equal(devices, keys.Contains(KeySpace.KeyIdPrefix(EntityKind.Device) + "*"));
+        Assert.Equal(devices ? 3 * 64 : 2 * 64, keys.Count);
+        Assert.Contains(KeySpace.KeyIdPrefix(EntityKind.Mailbox) + "0", keys);
+        Assert.Contains(KeySpace.KeyIdPrefix(EntityKind.Presence) + "63", keys);
+        Assert.Equal(devices, keys.Contains(KeySpace.KeyIdPrefix(EntityKind.Device) + "17"));
+        Assert.DoesNotContain(keys, k => k.Contains('*', StringComparison.Ordinal));
     }
 
     // ---- the tls section ----
