@@ -65,10 +65,17 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : TestKit(output:
                 big.Items.Add(new Entry { Device = new DeviceAggregate { Id = $"PJSIP/big-{i:D8}", State = "BUSY" } });
             }
             Assert.True(new Frame { Changes = big }.CalculateSize() > 65_536);
-            await call.RequestStream.WriteAsync(new Frame { Changes = big });
-            var ended = await Assert.ThrowsAsync<RpcException>(() => DrainAsync(call.ResponseStream));
-            Assert.Equal(StatusCode.ResourceExhausted, ended.StatusCode);
-            await AwaitAssertAsync(() => Assert.True(refusals.Frames >= 1, $"{refusals.Frames} frame refusals"), Wait);
+            try
+            {
+                await call.RequestStream.WriteAsync(new Frame { Changes = big });
+            }
+            catch (RpcException)
+            {
+                // The node may end the call while the rest of the frame is still being written.
+            }
+            await Assert.ThrowsAsync<RpcException>(() => DrainAsync(call.ResponseStream));
+            // It was the size: the node counted a refused frame (and logged it).
+            await AwaitAssertAsync(() => Assert.Equal(1, refusals.Frames), Wait);
         }
         Assert.Null(await b[0].Api.GetDeviceAsync(new DeviceId("PJSIP/big-00000001")));
 
