@@ -90,7 +90,11 @@ internal sealed class LinkSession(
         }
         finally
         {
-            status.Outbox = null;
+            // A newer session of the same peer may have set its own already.
+            if (status.Outbox == outbox)
+            {
+                status.Outbox = null;
+            }
             if (started)
             {
                 status.SessionEnded();
