@@ -110,14 +110,11 @@ internal sealed class LinkSession(
         var snapshotDue = true;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var applied = Interlocked.Read(ref _framesApplied);
-            if (applied > _framesAcknowledged)
+            if (await AcknowledgeAsync(output, cancellationToken).ConfigureAwait(false))
             {
-                _framesAcknowledged = applied;
-                await WriteAsync(output, new Frame { Ack = new Ack { Frames = (ulong)applied } }, 0, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            if (_framesSent - Interlocked.Read(ref _framesAcked) >= FramesInFlight)
+            if (WindowFull)
             {
                 // The peer has not caught up: wait for its Ack (anything pending meanwhile coalesces).
                 await outbox.WaitForWakeAsync(settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
@@ -174,15 +171,10 @@ internal sealed class LinkSession(
         async Task FlushAsync()
         {
             // A snapshot goes out whole, but no faster than the peer applies it.
-            while (_framesSent - Interlocked.Read(ref _framesAcked) >= FramesInFlight)
+            while (WindowFull)
             {
                 await _outbox!.WaitForWakeAsync(settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
-                var applied = Interlocked.Read(ref _framesApplied);
-                if (applied > _framesAcknowledged)
-                {
-                    _framesAcknowledged = applied;
-                    await WriteAsync(output, new Frame { Ack = new Ack { Frames = (ulong)applied } }, 0, cancellationToken).ConfigureAwait(false);
-                }
+                await AcknowledgeAsync(output, cancellationToken).ConfigureAwait(false);
             }
             var frame = snapshot ? new Frame { Snapshot = batch } : new Frame { Changes = batch };
             _framesSent++;
@@ -190,6 +182,22 @@ internal sealed class LinkSession(
             batch = new Entries();
             bytes = 0;
         }
+    }
+
+    /// <summary>Whether <see cref="FramesInFlight"/> frames of entries wait for the peer's Ack.</summary>
+    private bool WindowFull => _framesSent - Interlocked.Read(ref _framesAcked) >= FramesInFlight;
+
+    /// <summary>Sends an Ack for the frames applied since the last one; false when there were none.</summary>
+    private async Task<bool> AcknowledgeAsync(IAsyncStreamWriter<Frame> output, CancellationToken cancellationToken)
+    {
+        var applied = Interlocked.Read(ref _framesApplied);
+        if (applied <= _framesAcknowledged)
+        {
+            return false;
+        }
+        _framesAcknowledged = applied;
+        await WriteAsync(output, new Frame { Ack = new Ack { Frames = (ulong)applied } }, 0, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     private async Task WriteAsync(IAsyncStreamWriter<Frame> output, Frame frame, int entries, CancellationToken cancellationToken)
