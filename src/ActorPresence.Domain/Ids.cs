@@ -252,3 +252,75 @@ internal static class IdRules
         return sb.ToString();
     }
 }
+
+/// <summary>
+/// An Asterisk server's entity id (its EID, <c>eid</c> in asterisk.conf): six bytes written as hex pairs
+/// separated by colons, kept lower-case as Asterisk prints it (<c>02:00:00:00:00:01</c>). A device view an
+/// Asterisk server published through the SIP edge is named <c>ast:&lt;eid&gt;</c>.
+/// </summary>
+public sealed record AsteriskEid
+{
+    /// <summary>What starts the name of a view set by an Asterisk server.</summary>
+    public const string ViewPrefix = "ast:";
+
+    public AsteriskEid(string value)
+    {
+        if (!TryNormalize(value, out var normalized))
+        {
+            throw new ValidationException("eid", $"must be six hex bytes separated by ':', e.g. 02:00:00:00:00:01 (got {IdRules.Describe(value)})");
+        }
+        Value = normalized;
+    }
+
+    public string Value { get; }
+
+    /// <summary>The device view this server's state is held in: <c>ast:02:00:00:00:00:01</c>.</summary>
+    public string ViewName => ViewPrefix + Value;
+
+    /// <summary>An EID made from six bytes (a hash of a node name, say); the first byte's low bits are set as a
+    /// locally administered unicast MAC address's are, so it never collides with a real interface's.</summary>
+    public static AsteriskEid FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 6)
+        {
+            throw new ArgumentException("an EID needs six bytes", nameof(bytes));
+        }
+        var first = (byte)((bytes[0] | 0x02) & 0xFE);
+        return new AsteriskEid($"{first:x2}:{bytes[1]:x2}:{bytes[2]:x2}:{bytes[3]:x2}:{bytes[4]:x2}:{bytes[5]:x2}");
+    }
+
+    public static bool TryParse(string? value, out AsteriskEid? eid)
+    {
+        eid = TryNormalize(value, out var normalized) ? new AsteriskEid(normalized) : null;
+        return eid is not null;
+    }
+
+    /// <summary>The server whose view a view named <paramref name="view"/> is, if it is an Asterisk view.</summary>
+    public static bool TryParseView(string view, out AsteriskEid? eid)
+    {
+        eid = null;
+        return view.StartsWith(ViewPrefix, StringComparison.Ordinal) && TryParse(view[ViewPrefix.Length..], out eid);
+    }
+
+    private static bool TryNormalize(string? value, out string normalized)
+    {
+        normalized = "";
+        if (value is not { Length: 17 })
+        {
+            return false;
+        }
+        for (var i = 0; i < 17; i++)
+        {
+            var c = value[i];
+            var ok = i % 3 == 2 ? c == ':' : char.IsAsciiHexDigit(c);
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        normalized = value.ToLowerInvariant();
+        return true;
+    }
+
+    public override string ToString() => Value;
+}

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Federation;
+using ActorPresence.Sip;
 using ActorPresence.Hosting;
 using ActorPresence.Node.Api;
 using ActorPresence.Node.Board;
@@ -54,6 +55,8 @@ public static class NodeApp
         if (!settings.SeedOnly)
         {
             builder.Services.AddActorPresenceFederation();
+            // The SIP edge (off unless a SIP port is given).
+            builder.Services.AddActorPresenceSip();
         }
         configure?.Invoke(builder);
 

@@ -31,7 +31,8 @@ public sealed record NodeSettings(
     LogLevel LogLevel,
     NodeLogFormat LogFormat,
     SiteId Site,
-    FederationSettings Federation)
+    FederationSettings Federation,
+    SipSettings Sip)
 {
     /// <summary>One option: its command-line name, environment variable and HOCON path.</summary>
     /// <param name="EnvOnly">A secret: read from the environment (or the file), never from the command line, where
@@ -58,6 +59,9 @@ public sealed record NodeSettings(
         new("--federation-peers", "ACTORPRESENCE_FEDERATION_PEERS", "actorpresence.federation.peers", "comma-separated peer sites, site=host:port (a site once per node that may run its gateway)", IsList: true),
         new("--federation-certificate", "ACTORPRESENCE_FEDERATION_CERTIFICATE", "actorpresence.federation.certificate-path", "this site's gateway certificate and key, PKCS#12; its common name is the site id"),
         new("--federation-ca", "ACTORPRESENCE_FEDERATION_CA", "actorpresence.federation.ca-path", "the federation CA certificate(s), PEM (not the cluster's CA)"),
+        new("--sip-port", "ACTORPRESENCE_SIP_PORT", "actorpresence.sip.port", "UDP and TCP port of the SIP edge (phones, Asterisk servers); 0 (the default) turns it off"),
+        new("--sip-hostname", "ACTORPRESENCE_SIP_HOSTNAME", "actorpresence.sip.hostname", "address the SIP edge binds to"),
+        new("--sip-domain", "ACTORPRESENCE_SIP_DOMAIN", "actorpresence.sip.domain", "domain of the SIP edge's URIs and digest realm (default: the SIP hostname)"),
         new("--federation-certificate-password", "ACTORPRESENCE_FEDERATION_CERTIFICATE_PASSWORD", "actorpresence.federation.certificate-password", "password of the federation certificate", EnvOnly: true),
     ];
 
@@ -125,6 +129,11 @@ public sealed record NodeSettings(
         {
             throw new NodeOptionsException(Describe("--federation-port", "a dedicated seed holds no state and runs no gateway; give the federation port to the telephony nodes"));
         }
+        var sip = Checked(() => SipSettings.FromConfig(config));
+        if (seedOnly && sip.Enabled)
+        {
+            throw new NodeOptionsException(Describe("--sip-port", "a dedicated seed holds no state to show phones; give the SIP port to the telephony nodes"));
+        }
 
         var remoting = new SettingsReader(config, "akka.remote.dot-netty.tcp");
         var hostname = Checked(() => remoting.NonEmpty("hostname"));
@@ -152,7 +161,7 @@ public sealed record NodeSettings(
             _ => throw new NodeOptionsException(Describe("--log-level", $"must be DEBUG, INFO, WARNING, ERROR or OFF (got '{akkaLevel}')")),
         };
         return new NodeSettings(config, ActorPresenceSettings.NodeNameOf(config), hostname, port, node.HttpHostname, node.HttpPort, seeds.ToList(), dataDir, seedOnly,
-            node.ApiToken, node.OpenReads, logLevel, node.LogFormat, site, federation);
+            node.ApiToken, node.OpenReads, logLevel, node.LogFormat, site, federation, sip);
     }
 
     /// <summary>
@@ -231,7 +240,7 @@ public sealed record NodeSettings(
             // HOCON trims quoted strings: a token of blanks would become "no token", an open API.
             throw new NodeOptionsException(Describe(spec.Name, NodeProcessSettings.TokenRule));
         }
-        if (spec.Name is "--port" or "--http-port" or "--federation-port")
+        if (spec.Name is "--port" or "--http-port" or "--federation-port" or "--sip-port")
         {
             return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
                 ? port.ToString(CultureInfo.InvariantCulture)

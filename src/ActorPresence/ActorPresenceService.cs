@@ -127,6 +127,20 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return new(ack.Changed, DeviceOf(device, ack.State));
     }
 
+    /// <summary>Sets (or, with a null state, withdraws) what the Asterisk server <paramref name="eid"/> published of a
+    /// device: the view <c>ast:&lt;eid&gt;</c>, aggregated with the nodes' views by the same rule (the SIP edge).</summary>
+    internal async Task<WriteResult<DeviceSnapshot>> SetAsteriskViewAsync(DeviceId device, AsteriskEid eid, DeviceState? state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(eid);
+        if (state is { } defined && !DeviceStateNames.IsDefined(defined))
+        {
+            throw new ValidationException("state", $"must be a defined device state (got {(int)defined})");
+        }
+        var ack = await WriteAsync(EntityKind.Device, device.Value, new SetAsteriskView(eid, state), cancellationToken);
+        return new(ack.Changed, DeviceOf(device, ack.State));
+    }
+
     /// <summary>Brings in mailbox counts that <paramref name="writer"/> of <paramref name="site"/> wrote at
     /// <paramref name="ticks"/> (its stamp): they replace this site's value only if that stamp is newer.
     /// False when they lost, or were already held.</summary>

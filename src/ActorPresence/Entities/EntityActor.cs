@@ -125,9 +125,9 @@ public sealed class EntityActor : UntypedActor
         Entry? entry;
         try
         {
-            // A site's view is owned by the site, not by this node: it survives this node's removal
-            // (only its expiry withdraws it), so it carries no incarnation.
-            var (owner, incarnation) = write.Op is SetSiteView site ? (site.Site.ViewName, 0L) : (_shared.NodeName, _shared.Incarnation);
+            // A site's or an Asterisk server's view is owned by it, not by this node: it survives this
+            // node's removal (only its expiry withdraws it), so it carries no incarnation.
+            var (owner, incarnation) = write.Op is IForeignView foreign ? (foreign.Owner, 0L) : (_shared.NodeName, _shared.Incarnation);
             var stamp = Stamp.Next(_shared.Clock.GetUtcNow(), _slot.MaxStamp, owner);
             entry = Model.CreateEntry(write.Op, _slot, stamp, incarnation);
         }

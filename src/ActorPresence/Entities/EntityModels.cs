@@ -53,8 +53,8 @@ public sealed class DeviceModel : EntityModel
                     : new DeviceViewEntry(stamp, incarnation, set.State);
             case WithdrawDeviceView:
                 return own?.State is null ? null : new DeviceViewEntry(stamp, incarnation, null);
-            case SetSiteView site:
-                return own?.State == site.State ? null : new DeviceViewEntry(stamp, incarnation, site.State);
+            case IForeignView foreign:
+                return own?.State == foreign.State ? null : new DeviceViewEntry(stamp, incarnation, foreign.State);
             default:
                 throw WrongOp(op, Kind);
         }

@@ -22,7 +22,27 @@ public static class EntityCommands
 
     /// <summary>The gateway sets (or, with a null state, withdraws) a peer site's aggregate of a device:
     /// the view <c>@site</c>, stamped here like this node's own views.</summary>
-    internal sealed record SetSiteView(SiteId Site, DeviceState? State) : WriteOp;
+    internal sealed record SetSiteView(SiteId Site, DeviceState? State) : WriteOp, IForeignView
+    {
+        public string Owner => Site.ViewName;
+    }
+
+    /// <summary>The SIP edge sets (or, with a null state, withdraws) what an Asterisk server published of a
+    /// device: the view <c>ast:&lt;eid&gt;</c>.</summary>
+    internal sealed record SetAsteriskView(AsteriskEid Eid, DeviceState? State) : WriteOp, IForeignView
+    {
+        public string Owner => Eid.ViewName;
+    }
+
+    /// <summary>A device view owned by something outside this site's nodes (a peer site, an Asterisk
+    /// server): it carries no incarnation, so it outlives the node that wrote it; only its own expiry
+    /// withdraws it.</summary>
+    internal interface IForeignView
+    {
+        string Owner { get; }
+
+        DeviceState? State { get; }
+    }
 
     /// <summary>Asked of a manager; answered with <see cref="WriteAck"/> once the local replica holds the
     /// entity's resulting state (at once, if it held it already), or with a failure.</summary>

@@ -1,0 +1,443 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace ActorPresence.Sip;
+
+/// <summary>Where a message came from and how an answer goes back: a UDP source, or a TCP connection.</summary>
+public abstract class SipFlow(IPEndPoint remote)
+{
+    public IPEndPoint Remote { get; } = remote;
+
+    /// <summary>"UDP" or "TCP", as Via writes it.</summary>
+    public abstract string Transport { get; }
+
+    public bool IsReliable => Transport == "TCP";
+
+    public override string ToString() => $"{Transport.ToLowerInvariant()}:{Remote}";
+}
+
+internal sealed class UdpFlow(IPEndPoint remote) : SipFlow(remote)
+{
+    public override string Transport => "UDP";
+}
+
+/// <summary>
+/// Cuts SIP messages out of a TCP byte stream (RFC 3261 18.3): the head up to the blank line, then as
+/// many body bytes as its Content-Length says, which a stream message must carry. CRLF keep-alives
+/// between messages are skipped. Any framing error closes the connection: there is no resynchronising
+/// a stream once a length is wrong.
+/// </summary>
+public sealed class SipStreamFramer
+{
+    private byte[] _buffer = new byte[4096];
+    private int _length;
+
+    /// <summary>Appends received bytes; false when the buffered message would exceed the limits.</summary>
+    public bool Append(ReadOnlySpan<byte> data)
+    {
+        if (_length + data.Length > SipLimits.MaxMessageBytes + 4)
+        {
+            return false;
+        }
+        if (_length + data.Length > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Min(Math.Max(_buffer.Length * 2, _length + data.Length), SipLimits.MaxMessageBytes + 4));
+        }
+        data.CopyTo(_buffer.AsSpan(_length));
+        _length += data.Length;
+        return true;
+    }
+
+    /// <summary>The next whole message, if one has arrived; <paramref name="error"/> set when the stream is broken.</summary>
+    public byte[]? Next(out string? error)
+    {
+        error = null;
+        var skip = 0;
+        while (skip < _length && _buffer[skip] is (byte)'\r' or (byte)'\n')
+        {
+            skip++;
+        }
+        if (skip > 0)
+        {
+            Consume(skip);
+        }
+        if (_length == 0)
+        {
+            return null;
+        }
+        var data = _buffer.AsSpan(0, _length);
+        var headEnd = SipParser.FindHeadEnd(data, out var separator);
+        if (headEnd < 0)
+        {
+            return null;
+        }
+        if (headEnd > SipLimits.MaxHeadBytes)
+        {
+            error = $"headers over {SipLimits.MaxHeadBytes} bytes";
+            return null;
+        }
+        var length = ContentLength(Encoding.Latin1.GetString(data[..headEnd]));
+        if (length is null)
+        {
+            error = "a message on a stream without a valid Content-Length";
+            return null;
+        }
+        var total = headEnd + separator + length.Value;
+        if (length > SipLimits.MaxBodyBytes || total > SipLimits.MaxMessageBytes)
+        {
+            error = $"a body of {length} bytes over the limit";
+            return null;
+        }
+        if (_length < total)
+        {
+            return null;
+        }
+        var message = data[..total].ToArray();
+        Consume(total);
+        return message;
+    }
+
+    private void Consume(int count)
+    {
+        _buffer.AsSpan(count, _length - count).CopyTo(_buffer);
+        _length -= count;
+    }
+
+    private static int? ContentLength(string head)
+    {
+        int? found = null;
+        foreach (var raw in head.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || line[0] is ' ' or '\t')
+            {
+                continue;
+            }
+            var name = line[..colon].Trim();
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("l", StringComparison.OrdinalIgnoreCase))
+            {
+                if (found is not null || !int.TryParse(line[(colon + 1)..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                {
+                    return null;
+                }
+                found = n;
+            }
+        }
+        return found;
+    }
+}
+
+/// <summary>
+/// The edge's sockets: one UDP socket and one TCP listener on the same address and port. Every message
+/// received is parsed and handed to the handler on the receiving thread; the handler must not block.
+/// TCP connections are limited in number, closed when idle, and reused to send to the same address.
+/// </summary>
+internal sealed class SipTransport : IAsyncDisposable
+{
+    /// <summary>RFC 3261 18.1.1: a request larger than the path MTU less 200 bytes goes over TCP.</summary>
+    public const int UdpRequestLimit = 1300;
+
+    private readonly SipSettings _settings;
+    private readonly ILogger _log;
+    private readonly Action<SipParseResult, SipFlow> _handler;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<IPEndPoint, TcpFlow> _connections = new();
+    private readonly List<Task> _loops = [];
+    private Socket? _udp;
+    private TcpListener? _tcp;
+
+    public SipTransport(SipSettings settings, ILogger log, Action<SipParseResult, SipFlow> handler)
+    {
+        _settings = settings;
+        _log = log;
+        _handler = handler;
+    }
+
+    public IPEndPoint LocalEndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    public Action<SipFlow, string>? Dropped { get; set; }
+
+    public void Start()
+    {
+        var address = IPAddress.Parse(_settings.Hostname);
+        _udp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            _udp.DualMode = address.Equals(IPAddress.IPv6Any);
+        }
+        _udp.ReceiveBufferSize = 4 * 1024 * 1024;
+        _udp.Bind(new IPEndPoint(address, _settings.Port));
+        var bound = (IPEndPoint)_udp.LocalEndPoint!;
+        _tcp = new TcpListener(address, bound.Port);
+        _tcp.Start(512);
+        LocalEndPoint = bound;
+        _loops.Add(Task.Run(UdpLoopAsync));
+        _loops.Add(Task.Run(AcceptLoopAsync));
+    }
+
+    public int TcpConnections => _connections.Count;
+
+    /// <summary>Sends on the flow; a UDP message larger than <see cref="UdpRequestLimit"/> (a request) goes over TCP to
+    /// the same address when a connection can be made, else over UDP anyway. False when it could not be sent.</summary>
+    public async Task<SipFlow?> SendAsync(SipFlow flow, byte[] bytes, bool isRequest)
+    {
+        try
+        {
+            if (flow is TcpFlow tcp)
+            {
+                if (await tcp.WriteAsync(bytes))
+                {
+                    return tcp;
+                }
+                // The connection is gone: a request may open a new one to the same address.
+                return isRequest ? await ConnectAndSendAsync(flow.Remote, bytes) : null;
+            }
+            if (isRequest && bytes.Length > UdpRequestLimit && await ConnectAndSendAsync(flow.Remote, bytes) is { } opened)
+            {
+                return opened;
+            }
+            await _udp!.SendToAsync(bytes, SocketFlags.None, flow.Remote);
+            return flow;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            _log.LogDebug("SIP: sending to {Flow} failed: {Error}", flow, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>A TCP flow to <paramref name="remote"/>: the open connection, or a new one.</summary>
+    public async Task<SipFlow?> ConnectAsync(IPEndPoint remote)
+    {
+        if (_connections.TryGetValue(remote, out var existing) && existing.IsOpen)
+        {
+            return existing;
+        }
+        if (_connections.Count >= _settings.MaxTcpConnections)
+        {
+            return null;
+        }
+        var client = new TcpClient(remote.AddressFamily);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await client.ConnectAsync(remote, timeout.Token);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            client.Dispose();
+            _log.LogDebug("SIP: TCP connection to {Remote} failed: {Error}", remote, e.Message);
+            return null;
+        }
+        var flow = new TcpFlow(remote, client);
+        _connections[remote] = flow;
+        _ = Task.Run(() => ReadLoopAsync(flow));
+        return flow;
+    }
+
+    private async Task<SipFlow?> ConnectAndSendAsync(IPEndPoint remote, byte[] bytes) =>
+        await ConnectAsync(remote) is TcpFlow tcp && await tcp.WriteAsync(bytes) ? tcp : null;
+
+    private async Task UdpLoopAsync()
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(65_536, pinned: true);
+        var any = new IPEndPoint(_udp!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // An ICMP port-unreachable from an earlier send surfaces here on some systems: not fatal.
+                _log.LogDebug("SIP: UDP receive: {Error}", e.Message);
+                continue;
+            }
+            var flow = new UdpFlow((IPEndPoint)received.RemoteEndPoint);
+            Deliver(buffer.AsSpan(0, received.ReceivedBytes), flow);
+        }
+    }
+
+    private void Deliver(ReadOnlySpan<byte> data, SipFlow flow)
+    {
+        SipParseResult result;
+        try
+        {
+            result = SipParser.Parse(data);
+        }
+        catch (Exception e)
+        {
+            // The parser is written not to throw; if it ever does, the datagram is dropped and the edge goes on.
+            _log.LogError(e, "SIP: the parser failed on a message from {Flow}", flow);
+            return;
+        }
+        try
+        {
+            _handler(result, flow);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "SIP: handling a message from {Flow} failed", flow);
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _tcp!.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                continue;
+            }
+            var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
+            if (_connections.Count >= _settings.MaxTcpConnections)
+            {
+                Dropped?.Invoke(new TcpFlow(remote, client), "too many TCP connections");
+                client.Dispose();
+                continue;
+            }
+            var flow = new TcpFlow(remote, client);
+            _connections[remote] = flow;
+            _ = Task.Run(() => ReadLoopAsync(flow));
+        }
+    }
+
+    private async Task ReadLoopAsync(TcpFlow flow)
+    {
+        var framer = new SipStreamFramer();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            var stream = flow.Stream;
+            while (!_stop.IsCancellationRequested)
+            {
+                int read;
+                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+                {
+                    idle.CancelAfter(_settings.TcpIdleTimeout);
+                    read = await stream.ReadAsync(buffer, idle.Token);
+                }
+                if (read == 0)
+                {
+                    return;
+                }
+                if (!framer.Append(buffer.AsSpan(0, read)))
+                {
+                    Dropped?.Invoke(flow, "a message over the size limit");
+                    return;
+                }
+                while (true)
+                {
+                    var message = framer.Next(out var error);
+                    if (message is null)
+                    {
+                        if (error is not null)
+                        {
+                            Dropped?.Invoke(flow, error);
+                            return;
+                        }
+                        break;
+                    }
+                    Deliver(message, flow);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _connections.TryRemove(new KeyValuePair<IPEndPoint, TcpFlow>(flow.Remote, flow));
+            flow.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _udp?.Dispose();
+        _tcp?.Stop();
+        foreach (var flow in _connections.Values)
+        {
+            flow.Close();
+        }
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+        }
+        _stop.Dispose();
+    }
+
+    /// <summary>One TCP connection; writes are serialised so messages never interleave.</summary>
+    internal sealed class TcpFlow(IPEndPoint remote, TcpClient client) : SipFlow(remote)
+    {
+        private readonly SemaphoreSlim _write = new(1, 1);
+        private volatile bool _closed;
+
+        public override string Transport => "TCP";
+
+        public NetworkStream Stream { get; } = client.GetStream();
+
+        public bool IsOpen => !_closed && client.Connected;
+
+        public async Task<bool> WriteAsync(byte[] bytes)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+            await _write.WaitAsync();
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await Stream.WriteAsync(bytes, timeout.Token);
+                return true;
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+            {
+                Close();
+                return false;
+            }
+            finally
+            {
+                _write.Release();
+            }
+        }
+
+        public void Close()
+        {
+            _closed = true;
+            client.Dispose();
+        }
+    }
+}
