@@ -3,7 +3,9 @@
 #   chromium           the web board's browser tests (Playwright drives /usr/bin/chromium; it never
 #                      downloads a browser of its own),
 #   redis-server       the benchmark's Redis baseline,
-#   fonts-dejavu-core  the benchmark's plots.
+#   fonts-dejavu-core  the benchmark's plots,
+#   sip-tester         sipp, the SIP edge tests' scenario-driven client and server,
+#   baresip            the SIP edge tests' softphone.
 # Needs root or sudo and Debian's package mirrors. Does nothing when everything is there.
 set -euo pipefail
 
@@ -11,6 +13,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || need+=(baresip)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
