@@ -169,29 +169,39 @@ public static class SipBodies
         {
             try
             {
-                while (reader.Read())
+                reader.Read();
+                while (!reader.EOF)
                 {
                     if (reader.NodeType != XmlNodeType.Element)
                     {
+                        reader.Read();
                         continue;
                     }
+                    // ReadElementContentAsString moves past the element it reads: no Read() after it.
                     switch (reader.NamespaceURI, reader.LocalName)
                     {
-                        case (PidfNs, "presence"):
-                            sawPresence = true;
-                            break;
                         case (PidfNs, "basic"):
-                            basic ??= reader.ReadElementContentAsString().Trim();
+                            var status = reader.ReadElementContentAsString().Trim();
+                            basic ??= status;
                             break;
                         case (PidfNs, "note") or (DataModelNs, "note"):
                             var text = reader.ReadElementContentAsString().Trim();
                             note ??= text.Length > 0 ? text : null;
                             break;
                         case (RpidNs, "other"):
-                            other ??= reader.ReadElementContentAsString().Trim();
+                            var activity = reader.ReadElementContentAsString().Trim();
+                            other ??= activity;
+                            break;
+                        case (PidfNs, "presence"):
+                            sawPresence = true;
+                            reader.Read();
                             break;
                         case (RpidNs, var name) when name is not "activities":
                             activities.Add(name);
+                            reader.Read();
+                            break;
+                        default:
+                            reader.Read();
                             break;
                     }
                 }
@@ -211,11 +221,25 @@ public static class SipBodies
             : activities.Contains("busy") ? PresenceState.Dnd
             : string.Equals(other, "chat", StringComparison.OrdinalIgnoreCase) ? PresenceState.Chat
             : PresenceState.Available;
-        if (note is { Length: > Presence.MaxMessageLength })
+        return new Presence(state, null, note is null ? null : Message(note));
+    }
+
+    /// <summary>A note as a presence message: control characters (line breaks among them) become spaces, and it is
+    /// cut to the longest message allowed, counted in characters, never inside one.</summary>
+    private static string Message(string note)
+    {
+        var builder = new StringBuilder(Math.Min(note.Length, Presence.MaxMessageLength * 2));
+        var count = 0;
+        foreach (var rune in note.EnumerateRunes())
         {
-            note = note[..Presence.MaxMessageLength];
+            if (count == Presence.MaxMessageLength)
+            {
+                break;
+            }
+            builder.Append(Rune.IsControl(rune) ? " " : rune.ToString());
+            count++;
         }
-        return new Presence(state, null, note);
+        return builder.ToString();
     }
 
     private static XmlReader SafeReader(byte[] body)
@@ -306,10 +330,22 @@ public static class SipBodies
         }
     }
 
-    private static string Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw new FormatException($"{name}: must be a string");
+    private static string Text(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            throw new FormatException($"{name}: must be a string");
+        }
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string whose bytes are not UTF-8.
+            throw new FormatException($"{name}: {e.Message}", e);
+        }
+    }
 
     private static int Number(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= 0

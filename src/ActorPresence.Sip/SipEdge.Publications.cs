@@ -17,7 +17,8 @@ internal sealed class SipPublication
     /// <summary>The Asterisk server whose device views this publication set, once one was published.</summary>
     public AsteriskEid? Eid { get; set; }
 
-    public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+    /// <summary>The devices whose view it set, with the state and when the view's lease was last renewed.</summary>
+    public Dictionary<string, (DeviceState State, DateTimeOffset Renewed)> Devices { get; } = new(StringComparer.Ordinal);
 }
 
 internal sealed partial class SipEdge
@@ -26,6 +27,11 @@ internal sealed partial class SipEdge
 
     /// <summary>Mailboxes last set from an Asterisk server, and the counts it sent: they are not sent back to it.</summary>
     private readonly ConcurrentDictionary<string, (AsteriskEid Eid, MailboxCounts Counts)> _mailboxesFrom = new(StringComparer.Ordinal);
+
+    /// <summary>Every device's Asterisk views and when each was last written, as the change feed told.</summary>
+    private readonly Dictionary<string, List<(AsteriskEid Eid, DateTimeOffset UpdatedAt)>> _asteriskViews = new(StringComparer.Ordinal);
+
+    private DateTimeOffset _nextSweep;
 
     /// <summary>
     /// PUBLISH (RFC 3903): asterisk-devicestate and asterisk-mwi from Asterisk servers
@@ -80,6 +86,7 @@ internal sealed partial class SipEdge
             }
             Renew(publication, granted);
             Respond(request, flow, 200, "OK", r => r.Add("SIP-ETag", publication.ETag).Add("Expires", granted.ToString(CultureInfo.InvariantCulture)));
+            await RenewLeasesAsync(publication).ConfigureAwait(false);
             return;
         }
         var wanted = eventName == "presence" ? SipBodies.PidfType : SipBodies.JsonType;
@@ -133,6 +140,128 @@ internal sealed partial class SipEdge
         }
         Renew(publication, granted);
         Respond(request, flow, 200, "OK", r => r.Add("SIP-ETag", publication.ETag).Add("Expires", granted.ToString(CultureInfo.InvariantCulture)));
+        await RenewLeasesAsync(publication).ConfigureAwait(false);
+    }
+
+    /// <summary>The devices whose views live publications of <paramref name="eid"/> on this node hold.</summary>
+    private HashSet<string> HeldBy(AsteriskEid eid)
+    {
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in _publications.Values)
+        {
+            lock (p)
+            {
+                if (eid.Equals(p.Eid))
+                {
+                    held.UnionWith(p.Devices.Keys);
+                }
+            }
+        }
+        return held;
+    }
+
+    /// <summary>Follows the Asterisk views of every device from the node's change feed: what the lease sweep looks at.</summary>
+    private void TrackAsteriskViews(StateEvent change)
+    {
+        if (change is not DeviceStateEvent d)
+        {
+            return;
+        }
+        List<(AsteriskEid Eid, DateTimeOffset UpdatedAt)>? views = null;
+        foreach (var view in d.Device.Views)
+        {
+            if (AsteriskEid.TryParseView(view.Node.Value, out var eid))
+            {
+                (views ??= []).Add((eid!, view.UpdatedAt));
+            }
+        }
+        lock (_asteriskViews)
+        {
+            if (views is null)
+            {
+                _asteriskViews.Remove(d.Id);
+            }
+            else
+            {
+                _asteriskViews[d.Id] = views;
+            }
+        }
+    }
+
+    /// <summary>Withdraws Asterisk views older than the lease that no publication of this node holds: their
+    /// publication was on a node that stopped or died, and nobody would ever clear them otherwise.</summary>
+    private async Task SweepAsteriskViewsAsync(DateTimeOffset now)
+    {
+        if (now < _nextSweep)
+        {
+            return;
+        }
+        var lease = AsteriskViewLease;
+        _nextSweep = now + (lease / 4 < TimeSpan.FromSeconds(10) ? lease / 4 : TimeSpan.FromSeconds(10));
+        List<(string Device, AsteriskEid Eid)> stale = [];
+        lock (_asteriskViews)
+        {
+            foreach (var (device, views) in _asteriskViews)
+            {
+                stale.AddRange(views.Where(v => now - v.UpdatedAt > lease).Select(v => (device, v.Eid)));
+            }
+        }
+        foreach (var group in stale.GroupBy(s => s.Eid))
+        {
+            var held = HeldBy(group.Key);
+            foreach (var (device, eid) in group.Where(s => !held.Contains(s.Device)))
+            {
+                _log.LogInformation("SIP: {Eid}'s view of {Device} outlived its lease ({Lease}) with no publication holding it: withdrawn", eid, device, lease);
+                try
+                {
+                    await _service.SetAsteriskViewAsync(new DeviceId(device), eid, null, cancellationToken: _stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is WriteOutcomeUnknownException or PipelineUnavailableException)
+                {
+                    _log.LogWarning("SIP: withdrawing {Eid}'s view of {Device} failed: {Error}", eid, device, e.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long an Asterisk view lives without being written again: twice max-expires. A live publication
+    /// renews its views at half of max-expires (<see cref="RenewLeasesAsync"/>); a view older than the lease
+    /// belongs to a publication no node holds any more (its node stopped or died) and any edge withdraws it.
+    /// </summary>
+    internal TimeSpan AsteriskViewLease => TimeSpan.FromSeconds(2 * _settings.MaxExpires);
+
+    /// <summary>Writes again (new stamp, same state) the views of a live publication not renewed for half of max-expires.</summary>
+    private async Task RenewLeasesAsync(SipPublication publication)
+    {
+        var now = _time.GetUtcNow();
+        var every = TimeSpan.FromSeconds(_settings.MaxExpires / 2.0);
+        List<(string Device, DeviceState State)> due;
+        AsteriskEid? eid;
+        lock (publication)
+        {
+            eid = publication.Eid;
+            due = publication.Devices.Where(d => now - d.Value.Renewed >= every).Select(d => (d.Key, d.Value.State)).ToList();
+            foreach (var (device, state) in due)
+            {
+                publication.Devices[device] = (state, now);
+            }
+        }
+        if (eid is null)
+        {
+            return;
+        }
+        foreach (var (device, state) in due)
+        {
+            try
+            {
+                await _service.SetAsteriskViewAsync(new DeviceId(device), eid, state, renew: true, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WriteOutcomeUnknownException or PipelineUnavailableException)
+            {
+                _log.LogWarning("SIP: renewing {Eid}'s view of {Device} failed: {Error}", eid, device, e.Message);
+            }
+        }
     }
 
     /// <summary>A new entity-tag and expiry (RFC 3903 6: every successful PUBLISH gets a fresh one).</summary>
@@ -158,11 +287,11 @@ internal sealed partial class SipEdge
         switch (published)
         {
             case AsteriskDeviceEvent device when eventName == "asterisk-devicestate":
-                await _service.SetAsteriskViewAsync(device.Device, device.Eid, device.State, _stop.Token).ConfigureAwait(false);
+                await _service.SetAsteriskViewAsync(device.Device, device.Eid, device.State, cancellationToken: _stop.Token).ConfigureAwait(false);
                 lock (publication)
                 {
                     publication.Eid = device.Eid;
-                    publication.Devices.Add(device.Device.Value);
+                    publication.Devices[device.Device.Value] = (device.State, _time.GetUtcNow());
                 }
                 return true;
             case AsteriskMailboxEvent mailbox when eventName == "asterisk-mwi":
@@ -203,19 +332,19 @@ internal sealed partial class SipEdge
             {
                 return;
             }
-            devices = [.. publication.Devices];
+            devices = [.. publication.Devices.Keys];
             eid = publication.Eid;
         }
         if (eid is null)
         {
             return;
         }
-        var stillHeld = _publications.Values.Where(p => eid.Equals(p.Eid)).SelectMany(p => p.Devices).ToHashSet(StringComparer.Ordinal);
+        var stillHeld = HeldBy(eid);
         foreach (var device in devices.Where(d => !stillHeld.Contains(d)))
         {
             try
             {
-                await _service.SetAsteriskViewAsync(new DeviceId(device), eid, null, _stop.Token).ConfigureAwait(false);
+                await _service.SetAsteriskViewAsync(new DeviceId(device), eid, null, cancellationToken: _stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is WriteOutcomeUnknownException or PipelineUnavailableException)
             {

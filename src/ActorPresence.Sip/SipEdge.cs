@@ -488,6 +488,7 @@ internal sealed partial class SipEdge : IAsyncDisposable
     private void OnState(StateEvent change)
     {
         DispatchToSubscriptions(change);
+        TrackAsteriskViews(change);
         foreach (var peer in _peers)
         {
             peer.Offer(change);
@@ -511,6 +512,7 @@ internal sealed partial class SipEdge : IAsyncDisposable
                 }
                 ExpireSubscriptions(now);
                 await ExpirePublicationsAsync(now).ConfigureAwait(false);
+                await SweepAsteriskViewsAsync(now).ConfigureAwait(false);
                 _rates.Sweep();
             }
         }

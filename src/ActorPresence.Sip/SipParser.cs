@@ -43,7 +43,7 @@ public readonly record struct SipParseResult(SipParseStatus Status, SipMessage? 
     /// <summary>Whether a 400 can be sent: a request whose Via, From, To, Call-ID and CSeq were read.</summary>
     public bool CanAnswer =>
         Status == SipParseStatus.Bad && Message is { IsRequest: true } m && m.Method != "ACK"
-        && m["Via"] is not null && m["From"] is not null && m["To"] is not null && m["Call-ID"] is not null && m.CSeq.Number > 0;
+        && m["Via"] is not null && m["From"] is not null && m["To"] is not null && m["Call-ID"] is { Length: > 0 } && m.CSeq.Number > 0;
 }
 
 /// <summary>
@@ -168,13 +168,15 @@ public static class SipParser
             error = "start line too long";
             return null;
         }
-        if (line.StartsWith("SIP/", StringComparison.Ordinal))
+        // The version is case-insensitive (RFC 3261 7.1); the edge writes it upper-case.
+        const string Version = "SIP/2.0";
+        if (line.StartsWith("SIP/", StringComparison.OrdinalIgnoreCase))
         {
             // SIP/2.0 200 OK
             var parts = line.Split(' ', 3);
-            if (parts[0] != "SIP/2.0")
+            if (!parts[0].Equals(Version, StringComparison.OrdinalIgnoreCase))
             {
-                error = parts[0].StartsWith("SIP/", StringComparison.Ordinal) ? "unsupported SIP version" : null;
+                error = "unsupported SIP version";
                 return null;
             }
             if (parts.Length < 2 || parts[1].Length != 3 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var status) || status < 100 || status > 699)
@@ -182,16 +184,22 @@ public static class SipParser
                 error = "malformed status line";
                 return null;
             }
-            return SipMessage.Response(status, parts.Length == 3 ? parts[2] : "");
+            var reason = parts.Length == 3 ? parts[2] : "";
+            if (reason.Any(IsControl))
+            {
+                error = "a control character in the status line";
+                return null;
+            }
+            return SipMessage.Response(status, reason);
         }
         var fields = line.Split(' ');
-        if (fields.Length != 3 || !fields[2].StartsWith("SIP/", StringComparison.Ordinal))
+        if (fields.Length != 3 || !fields[2].StartsWith("SIP/", StringComparison.OrdinalIgnoreCase))
         {
             // Not SIP at all unless it at least ends like a request line.
-            error = line.EndsWith(" SIP/2.0", StringComparison.Ordinal) ? "malformed request line" : null;
+            error = line.EndsWith(" " + Version, StringComparison.OrdinalIgnoreCase) ? "malformed request line" : null;
             return null;
         }
-        if (fields[2] != "SIP/2.0")
+        if (!fields[2].Equals(Version, StringComparison.OrdinalIgnoreCase))
         {
             error = "unsupported SIP version";
             return null;
@@ -201,8 +209,15 @@ public static class SipParser
             error = "malformed request line";
             return null;
         }
+        if (fields[1].Any(c => IsControl(c) || c == '\t'))
+        {
+            error = "a control character in the request-URI";
+            return null;
+        }
         return SipMessage.Request(fields[0], fields[1]);
     }
+
+    private static bool IsControl(char c) => c < ' ' && c != '\t' || c == '\x7f';
 
     private static string? Headers(ReadOnlySpan<string> lines, SipMessage message)
     {
@@ -262,7 +277,7 @@ public static class SipParser
         {
             return $"more than {SipLimits.MaxHeaders} headers";
         }
-        if (value.Any(c => c < ' ' && c != '\t' || c == '\x7f'))
+        if (value.Any(IsControl))
         {
             return $"a control character in header {name}";
         }

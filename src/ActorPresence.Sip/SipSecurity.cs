@@ -50,6 +50,11 @@ internal sealed class DigestAuthenticator(string realm, IReadOnlyDictionary<stri
         {
             return DigestOutcome.Missing;
         }
+        if (!SameTarget(uri, request.RequestUri))
+        {
+            // Credentials made for another server (RFC 2617 3.2.2.5): not replayed here.
+            return DigestOutcome.Wrong;
+        }
         if (!ValidNonce(nonce, out stale))
         {
             return DigestOutcome.Missing;
@@ -76,6 +81,18 @@ internal sealed class DigestAuthenticator(string realm, IReadOnlyDictionary<stri
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(response.ToLowerInvariant()))
             ? DigestOutcome.Accepted
             : DigestOutcome.Wrong;
+    }
+
+    /// <summary>Whether the digest's uri names the request-URI's host and port. The user part is not compared:
+    /// clients differ there (sipp sends the server's address alone), and the nonce is short-lived anyway.</summary>
+    private static bool SameTarget(string digestUri, string? requestUri)
+    {
+        if (string.Equals(digestUri, requestUri, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        var (a, b) = (SipUri.TryParse(digestUri), SipUri.TryParse(requestUri));
+        return a is not null && b is not null && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && (a.Port ?? 5060) == (b.Port ?? 5060);
     }
 
     private string NewNonce()

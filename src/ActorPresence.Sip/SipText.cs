@@ -23,7 +23,8 @@ public sealed record SipUri(string Scheme, string? User, string Host, int? Port,
             return null;
         }
         var rest = text[(colon + 1)..];
-        var question = rest.IndexOf('?', StringComparison.Ordinal);
+        // Headers start at a '?' after the host ('?' is allowed in the user part).
+        var question = rest.IndexOf('?', rest.IndexOf('@', StringComparison.Ordinal) + 1);
         if (question >= 0)
         {
             rest = rest[..question];
@@ -107,7 +108,7 @@ public sealed record NameAddr(string Uri, IReadOnlyDictionary<string, string> Pa
         {
             // addr-spec: the URI's own parameters cannot be told from the header's, so all go to the header (RFC 3261 20.10).
             var semi = value.IndexOf(';', StringComparison.Ordinal);
-            uri = semi < 0 ? value : value[..semi];
+            uri = (semi < 0 ? value : value[..semi]).Trim();
             rest = semi < 0 ? "" : value[semi..];
         }
         if (uri.Length == 0 || uri.Any(char.IsWhiteSpace))

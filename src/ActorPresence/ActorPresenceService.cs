@@ -129,7 +129,8 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
 
     /// <summary>Sets (or, with a null state, withdraws) what the Asterisk server <paramref name="eid"/> published of a
     /// device: the view <c>ast:&lt;eid&gt;</c>, aggregated with the nodes' views by the same rule (the SIP edge).</summary>
-    internal async Task<WriteResult<DeviceSnapshot>> SetAsteriskViewAsync(DeviceId device, AsteriskEid eid, DeviceState? state, CancellationToken cancellationToken = default)
+    /// <param name="renew">Write the state again with a new stamp even if the view holds it (renews its lease).</param>
+    internal async Task<WriteResult<DeviceSnapshot>> SetAsteriskViewAsync(DeviceId device, AsteriskEid eid, DeviceState? state, bool renew = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(eid);
@@ -137,7 +138,7 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         {
             throw new ValidationException("state", $"must be a defined device state (got {(int)defined})");
         }
-        var ack = await WriteAsync(EntityKind.Device, device.Value, new SetAsteriskView(eid, state), cancellationToken);
+        var ack = await WriteAsync(EntityKind.Device, device.Value, new SetAsteriskView(eid, state, renew), cancellationToken);
         return new(ack.Changed, DeviceOf(device, ack.State));
     }
 

@@ -26,17 +26,19 @@ public sealed record HarnessOptions(
     TimeSpan WriteBound,
     string OutDir,
     IReadOnlyList<int> SiteRates,
-    int SiteResyncDevices)
+    int SiteResyncDevices,
+    int SipSubscriptions,
+    int SipRate)
 {
     public static HarnessOptions Full(string outDir) => new(
         false, [3, 5], [1_000, 5_000, 20_000], [1_000, 5_000], [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000],
         TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 100_000, 10_000, 20_000, 24, true, TimeSpan.FromSeconds(120), outDir,
-        [1_000, 5_000], 100_000);
+        [1_000, 5_000], 100_000, 10_000, 1_000);
 
     public static HarnessOptions QuickRun(string outDir) => new(
         true, [3], [1_000], [500], [5_000],
         TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 1_000, 500, 1_000, 24, false, TimeSpan.FromSeconds(20), outDir,
-        [1_000], 2_000);
+        [1_000], 2_000, 1_000, 500);
 }
 
 /// <summary>
@@ -70,6 +72,7 @@ public sealed partial class Harness
     private readonly List<TimingResult> _timings = [];
     private readonly List<WriteRun> _writes = [];
     private readonly List<string> _notes = [];
+    private readonly List<SipRun> _sip = [];
 
     public Harness(HarnessOptions options, TextWriter log)
     {
@@ -96,6 +99,10 @@ public sealed partial class Harness
             {
                 await _phases.RunAsync("site links", () => SitesAsync(Path.Combine(work, "sites")), "the site-link figures");
             }
+            if (Selected("SIP edge"))
+            {
+                await _phases.RunAsync("SIP edge", () => SipAsync(Path.Combine(work, "sip")), "the SIP figures");
+            }
             if (Selected("Redis baseline"))
             {
                 await _phases.RunAsync("Redis baseline", () => RedisAsync(work), "the Redis figures");
@@ -115,6 +122,7 @@ public sealed partial class Harness
         {
             Writes = _writes,
             Failures = _phases.Failures,
+            Sip = _sip,
         };
     }
 

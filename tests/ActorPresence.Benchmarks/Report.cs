@@ -28,6 +28,10 @@ public static class Report
     /// <summary>... and, from the same writes, a subscriber on site b.</summary>
     public const string CrossSitePath = "cross-site";
     public const string SiteResync = "site-resync";
+    /// <summary>The SIP edge: an HTTP write on one node → the NOTIFY a sipp phone receives from another ...</summary>
+    public const string HttpNotifyPath = "http-notify";
+    /// <summary>... and, beside it in the same run, HTTP write → SSE on the SIP edge's node.</summary>
+    public const string HttpSseBesideSipPath = "http-sse-sip";
     public const string NewNodeFullState = "new-node-full-state";
     public const string PartitionConvergence = "partition-convergence";
     public const string RestartUp = "restart-up";
@@ -66,6 +70,11 @@ public static class Report
     public static readonly IReadOnlyList<int> SiteTargetRates = [1_000, 5_000];
     public const long SiteResyncDevices = 100_000;
     public const double SiteResyncTargetSeconds = 3;
+    /// <summary>SIP edge: NOTIFY p99 at this rate over this many subscriptions; heap per subscription.</summary>
+    public const int SipTargetSubscriptions = 10_000;
+    public const int SipTargetRate = 1_000;
+    public const double SipNotifyP99TargetMs = 20;
+    public const double SipBytesPerSubscriptionTarget = 2_048;
 
     public static readonly IReadOnlyList<string> Kinds = ["device", "mailbox", "presence"];
 
@@ -93,6 +102,7 @@ public static class Report
         Writes(md, r);
         Memory(md, r);
         Timings(md, r);
+        SipSection(md, r);
         Notes(md, r);
         PlotsSection(md, outDir, plotFiles);
         return md.ToString().TrimEnd() + "\n";
@@ -120,7 +130,43 @@ public static class Report
         .. SiteTargetRates.Select(rate => CrossSiteTarget(r, rate)),
         TimingTarget(r, SiteResync, SiteResyncDevices, SiteResyncTargetSeconds,
             $"Site link resync of {N(SiteResyncDevices)} devices: ≤ {Plain(SiteResyncTargetSeconds)} s"),
+        SipNotifyTarget(r),
+        SipMemoryTarget(r),
     ];
+
+    /// <summary>The SIP edge's NOTIFY latency, at the target rate, in a run that held the target number of subscriptions.</summary>
+    private static TargetCheck SipNotifyTarget(BenchResults r)
+    {
+        var target = $"SIP edge, HTTP write → NOTIFY, {N(SipTargetRate)} changes/s over {N(SipTargetSubscriptions)} subscriptions: p99 ≤ {Plain(SipNotifyP99TargetMs)} ms";
+        var run = r.Latency.FirstOrDefault(l => Is(l.System, ActorPresence) && l.Path == HttpNotifyPath && l.OfferedRate == SipTargetRate);
+        if (run is null || !r.Sip.Any(s => s.Subscriptions == SipTargetSubscriptions))
+        {
+            var elsewhere = r.Sip.Select(s => $"{N(s.Subscriptions)} subscriptions").ToList();
+            return new TargetCheck(target, elsewhere.Count == 0 ? $"no {HttpNotifyPath} measurement" : "measured only at " + string.Join(", ", elsewhere), null, NotMeasured);
+        }
+        if (run.Latency.Count == 0)
+        {
+            return new TargetCheck(target, $"no NOTIFY arrived ({N(run.Sent)} sent)", false, "missed: nothing arrived");
+        }
+        var ms = run.Latency.P99Us / 1000;
+        var sse = r.Latency.FirstOrDefault(l => Is(l.System, ActorPresence) && l.Path == HttpSseBesideSipPath && l.OfferedRate == SipTargetRate && l.Latency.Count > 0);
+        var measured = $"p99 {Sig(ms)} ms (p50 {Sig(run.Latency.P50Us / 1000)} ms" + (sse is null ? "" : $"; SSE beside it p99 {Sig(sse.Latency.P99Us / 1000)} ms") + ")"
+            + (run.Lost > 0 ? $", {N(run.Lost)} lost" : "");
+        var (met, verdict) = AtMost(ms, SipNotifyP99TargetMs, "ms");
+        return new TargetCheck(target, measured, met && run.Lost == 0, run.Lost > 0 ? "missed: NOTIFYs lost" : verdict);
+    }
+
+    private static TargetCheck SipMemoryTarget(BenchResults r)
+    {
+        var target = $"SIP edge, heap per subscription over {N(SipTargetSubscriptions)} subscriptions: ≤ 2 KB ({N(SipBytesPerSubscriptionTarget)} B)";
+        var run = r.Sip.FirstOrDefault(s => s.Subscriptions == SipTargetSubscriptions);
+        if (run is null)
+        {
+            return new TargetCheck(target, r.Sip.Count == 0 ? "no SIP measurement" : "measured only at " + string.Join(", ", r.Sip.Select(s => $"{N(s.Subscriptions)} subscriptions")), null, NotMeasured);
+        }
+        var (met, verdict) = AtMost(run.BytesPerSubscription, SipBytesPerSubscriptionTarget, "B");
+        return new TargetCheck(target, $"{Sig(run.BytesPerSubscription)} B per subscription", met, verdict);
+    }
 
     /// <summary>Cross-site p50 against in-site p50 of the same writes (one run, one ratio of noise).</summary>
     private static TargetCheck CrossSiteTarget(BenchResults r, int rate)
@@ -746,6 +792,25 @@ public static class Report
                 .OrderBy(t => Plots.SystemOrder(t.System)).ThenBy(t => t.System, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal)
                 .Select(t => new[] { t.System, t.Name, N(t.Entities), Sig(t.Seconds), t.Detail }),
             rightAligned: 2, lastLeftAligned: true);
+    }
+
+    private static void SipSection(StringBuilder md, BenchResults r)
+    {
+        md.AppendLine("## SIP edge").AppendLine();
+        if (r.Sip.Count == 0)
+        {
+            md.AppendLine("No SIP measurements.").AppendLine();
+            return;
+        }
+        md.AppendLine("Dialog subscriptions held by one node's SIP edge (sipp's phones); the latency rows are "
+            + $"`{HttpNotifyPath}` and `{HttpSseBesideSipPath}` above.").AppendLine();
+        Table(md,
+            ["Subscriptions", "Set-up (s)", "Heap before (MiB)", "Heap after (MiB)", "Bytes per subscription"],
+            r.Sip.Select(s => new[]
+            {
+                N(s.Subscriptions), Sig(s.SetupSeconds), Sig(s.HeapBytesBefore / 1048576.0), Sig(s.HeapBytesAfter / 1048576.0), Sig(s.BytesPerSubscription),
+            }),
+            rightAligned: 0, lastLeftAligned: false);
     }
 
     private static void Notes(StringBuilder md, BenchResults r)

@@ -105,6 +105,11 @@ public sealed record MemoryResult(string System, string Node, long Entities, lon
 /// <summary>A time to reach a state, e.g. a new node holding everything, or both sides agreeing after a partition.</summary>
 public sealed record TimingResult(string System, string Name, long Entities, double Seconds, string Detail);
 
+/// <summary>Subscriptions held by one node's SIP edge (sipp's phones, one dialog subscription each).</summary>
+/// <param name="SetupSeconds">From the first SUBSCRIBE to every subscription holding (its first NOTIFY answered).</param>
+/// <param name="HeapBytesBefore">The edge node's heap after a full collection, before the subscriptions.</param>
+public sealed record SipRun(int Subscriptions, double SetupSeconds, long HeapBytesBefore, long HeapBytesAfter, double BytesPerSubscription);
+
 /// <summary>Something that went wrong during a phase; the harness recorded it and went on.</summary>
 /// <param name="Phase">The phase, e.g. "3 nodes: scale".</param>
 /// <param name="Message">What failed, e.g. "n2 answered 503 to the convergence check: …", and what was skipped.</param>
@@ -125,6 +130,9 @@ public sealed record BenchResults(
 {
     /// <summary>Creation and update batches (scale phase, HTTP phase).</summary>
     public IReadOnlyList<WriteRun> Writes { get; init; } = [];
+
+    /// <summary>The SIP edge's subscriptions: how many, how fast they were made, what they hold.</summary>
+    public IReadOnlyList<SipRun> Sip { get; init; } = [];
 
     /// <summary>Failures the harness survived; each phase they hit is incomplete.</summary>
     public IReadOnlyList<PhaseFailure> Failures { get; init; } = [];

@@ -53,6 +53,8 @@ public sealed class DeviceModel : EntityModel
                     : new DeviceViewEntry(stamp, incarnation, set.State);
             case WithdrawDeviceView:
                 return own?.State is null ? null : new DeviceViewEntry(stamp, incarnation, null);
+            case SetAsteriskView { Renew: true, State: { } renewed }:
+                return new DeviceViewEntry(stamp, incarnation, renewed);
             case IForeignView foreign:
                 return own?.State == foreign.State ? null : new DeviceViewEntry(stamp, incarnation, foreign.State);
             default:

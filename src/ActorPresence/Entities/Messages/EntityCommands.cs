@@ -28,8 +28,9 @@ public static class EntityCommands
     }
 
     /// <summary>The SIP edge sets (or, with a null state, withdraws) what an Asterisk server published of a
-    /// device: the view <c>ast:&lt;eid&gt;</c>.</summary>
-    internal sealed record SetAsteriskView(AsteriskEid Eid, DeviceState? State) : WriteOp, IForeignView
+    /// device: the view <c>ast:&lt;eid&gt;</c>. With <paramref name="Renew"/>, the same state is written again
+    /// with a new stamp: the view's lease is renewed (docs/sip.md).</summary>
+    internal sealed record SetAsteriskView(AsteriskEid Eid, DeviceState? State, bool Renew = false) : WriteOp, IForeignView
     {
         public string Owner => Eid.ViewName;
     }

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ActorPresence.Benchmarks;
+
+/// <summary>
+/// The SIP edge (docs/sip.md): two agent processes, s1 taking HTTP writes and s2 running the SIP
+/// edge. Debian's sipp makes <see cref="HarnessOptions.SipSubscriptions"/> dialog subscriptions on
+/// s2, one per device (PJSIP/b1 …); the harness then writes each device once through HTTP on s1 at
+/// <see cref="HarnessOptions.SipRate"/> changes a second, and the time from each write to sipp's
+/// receipt of its NOTIFY is the latency (sipp's message trace has the receipt times). In the same
+/// run, with the subscriptions live, the HTTP → SSE latency at the same rate is measured beside it.
+/// </summary>
+public sealed partial class Harness
+{
+    private const string SipDomain = "bench.test";
+
+    private async Task SipAsync(string work)
+    {
+        Directory.CreateDirectory(work);
+        var subscriptions = _options.SipSubscriptions;
+        var rate = _options.SipRate;
+        var sipPort = AgentProcess.FreePort();
+        var hocon = AgentHocon + "\n" + Environment.GetEnvironmentVariable("AP_BENCH_HOCON") + """
+
+            # sipp's phones all come from one address: the per-source limit is lifted. T1 of 100 ms keeps
+            # an answered transaction 6.4 s (64·T1) instead of 32 s, so memory is read soon after set-up.
+            actorpresence.sip { per-source-rate = 1000000, per-source-burst = 1000000, t1 = 100ms }
+            """;
+        await using var cluster = new AgentCluster(work, hocon);
+        var writer = await cluster.AddAsync("s1", TimeSpan.FromSeconds(90));
+        var edge = await cluster.AddAsync("s2", TimeSpan.FromSeconds(90), ["--sip-port", sipPort.ToString(CultureInfo.InvariantCulture), "--sip-domain", SipDomain]);
+        using var metrics = new HttpClient { BaseAddress = edge.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = writer.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        // Warm-up (JIT, connections): a few writes over HTTP, not recorded.
+        await Pacer.RunAsync(500, 1_000, 64, async i =>
+        {
+            using var put = await http.PutAsync($"/api/v1/devices/PJSIP/warm{i % 50}", Json("""{"state":"INUSE"}"""));
+            put.EnsureSuccessStatusCode();
+        }, CancellationToken.None, deadline: TimeSpan.FromSeconds(30));
+
+        var before = (await SettledMemoryAsync([edge]))[0];
+        var trace = Path.Combine(work, "sipp-messages.log");
+        await using var sipp = SippPhones.Start(Path.Combine(AppContext.BaseDirectory, "Sip", "bench-subscribe.xml"),
+            $"127.0.0.1:{sipPort}", subscriptions, Math.Min(subscriptions, 500), trace, work);
+        var clock = Stopwatch.StartNew();
+        await Waits.UntilAsync(async () =>
+            await MetricAsync(metrics, "actorpresence_sip_subscriptions") >= subscriptions
+            && await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"") >= subscriptions,
+            TimeSpan.FromSeconds(180), $"{N(subscriptions)} SIP subscriptions with their first NOTIFY answered", state: () => $"{sipp.Tail()}; s2: {edge.LogTail(10)}");
+        var setup = clock.Elapsed.TotalSeconds;
+        Log($"sip: {N(subscriptions)} subscriptions held after {setup:F1} s");
+        // Answered transactions are kept 64·T1 for retransmissions; memory is read once they are gone.
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        var after = (await SettledMemoryAsync([edge]))[0];
+        var perSubscription = (after.HeapBytes - before.HeapBytes) / (double)subscriptions;
+        _sip.Add(new SipRun(subscriptions, setup, before.HeapBytes, after.HeapBytes, perSubscription));
+        Log($"sip: {perSubscription:F0} bytes of heap per subscription");
+
+        // The changes: each device once (INUSE), written on s1, NOTIFYs sent by s2.
+        var count = (int)Math.Min(subscriptions, rate * _options.Duration.TotalSeconds);
+        var issued = new long[count + 1];
+        var notifiesBefore = await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"");
+        var cpu = cluster.CpuTimes();
+        var run = await Pacer.RunAsync(count, rate, 256, async i =>
+        {
+            var user = i + 1;
+            Volatile.Write(ref issued[user], DateTime.UtcNow.Ticks);
+            using var put = await http.PutAsync($"/api/v1/devices/PJSIP/b{user}", Json("""{"state":"INUSE"}"""));
+            put.EnsureSuccessStatusCode();
+        }, CancellationToken.None, deadline: _options.Duration + TimeSpan.FromSeconds(30));
+        var drain = Stopwatch.StartNew();
+        while (drain.Elapsed < Drain && await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"") - notifiesBefore < run.Written)
+        {
+            await Task.Delay(50);
+        }
+        var cpuSeconds = cluster.CpuSecondsSince(cpu);
+        await sipp.StopAsync();
+
+        var recorder = new LatencyRecorder();
+        var received = 0L;
+        foreach (var (user, at) in SippPhones.ConfirmedNotifies(trace))
+        {
+            if (user >= 1 && user <= count && issued[user] > 0)
+            {
+                recorder.Record(TimeSpan.FromTicks(at.UtcTicks - issued[user]));
+                issued[user] = 0;
+                received++;
+            }
+        }
+        var achieved = run.Written / run.Elapsed.TotalSeconds;
+        var cost = new CpuCost(cpuSeconds, received, NodesIncluded(2, "sipp and the HTTP writer run beside them and are not counted"));
+        var notify = new LatencyResult(ActorPresence, Report.HttpNotifyPath, 2, rate, achieved, run.Written, run.Written - received, recorder.Summary(), cost);
+        _latency.Add(notify);
+        Log($"sip {rate}/s over {N(subscriptions)} subscriptions: HTTP → NOTIFY {Format(notify.Latency)}, lost {notify.Lost}, {Cpu(cost)}");
+
+        // Beside it: HTTP → SSE on the same node at the same rate, the subscriptions still held.
+        var sse = await SseLatency.MeasureAsync(writer, edge, 2, rate, _options.Duration, 1_000, Drain, "sipsse-");
+        _latency.Add(sse with { Path = Report.HttpSseBesideSipPath });
+        Log($"sip: HTTP → SSE beside it {Format(sse.Latency)}, lost {sse.Lost}");
+        _notes.Add($"SIP edge: {N(subscriptions)} dialog subscriptions from sipp (one source address, UDP) on s2; each of {N(count)} devices written once "
+            + $"(INUSE) over HTTP on s1 at {N(rate)}/s; latency from the write's start to sipp's receipt of the NOTIFY (its message trace), "
+            + "and HTTP → SSE on s2 at the same rate with the subscriptions held. Heap per subscription: s2's heap after a full collection, "
+            + "before the subscriptions and once their answered transactions were gone (T1 100 ms, 6.4 s).");
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>The sum of a metric's series in the node's Prometheus text, those whose labels contain <paramref name="label"/> when given.</summary>
+    private static async Task<double> MetricAsync(HttpClient node, string name, string? label = null)
+    {
+        var text = await node.GetStringAsync("/metrics");
+        var sum = 0.0;
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length <= name.Length || line[name.Length] is not (' ' or '{'))
+            {
+                continue;
+            }
+            if (label is not null && !line.Contains(label, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var value = line[(line.LastIndexOf(' ') + 1)..];
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                sum += v;
+            }
+        }
+        return sum;
+    }
+}
+
+/// <summary>sipp as the benchmark's phones: one process, every subscription a call, a message trace of what it received.</summary>
+internal sealed partial class SippPhones : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SippPhones(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static SippPhones Start(string scenario, string target, int calls, int callRate, string trace, string dir)
+    {
+        var info = new ProcessStartInfo("sipp") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        string[] args =
+        [
+            "-sf", scenario, target, "-i", "127.0.0.1", "-p", LocalPort(target).ToString(CultureInfo.InvariantCulture), "-t", "u1",
+            "-m", calls.ToString(CultureInfo.InvariantCulture), "-l", calls.ToString(CultureInfo.InvariantCulture),
+            "-r", callRate.ToString(CultureInfo.InvariantCulture), "-nostdin", "-timeout", "900s", "-bind_local",
+            // Socket buffers as large as the kernel allows (sipp's default is 64 KiB), and no call aborted
+            // for a late 200: see the scenario.
+            "-buff_size", "4194304", "-default_behaviors", "all,-abortunexp",
+            "-trace_msg", "-message_file", trace, "-trace_err", "-error_file", Path.Combine(dir, "sipp-errors.log"),
+        ];
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        try
+        {
+            return new SippPhones(Process.Start(info) ?? throw new InvalidOperationException("sipp did not start"));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("sipp is not installed (Debian package sip-tester; tests/install-prerequisites.sh installs it)", e);
+        }
+    }
+
+    /// <summary>A free port for sipp's own socket, never the edge's (a port just freed can be handed out again).</summary>
+    private static int LocalPort(string target)
+    {
+        var edge = int.Parse(target[(target.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+        while (true)
+        {
+            var port = AgentProcess.FreePort();
+            if (port != edge)
+            {
+                return port;
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                if (_output.Length < 64 * 1024)
+                {
+                    _output.AppendLine(line);
+                }
+            }
+        }
+    }
+
+    public string Tail()
+    {
+        lock (_output)
+        {
+            var text = _output.ToString();
+            return $"sipp {(_process.HasExited ? $"exited {_process.ExitCode}" : "running")}: {(text.Length > 1_000 ? text[^1_000..] : text)}";
+        }
+    }
+
+    /// <summary>Stops sipp (its trace is written as it goes).</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Every NOTIFY sipp received that shows a lamp in use (dialog state confirmed): the user it was
+    /// for (b123 → 123) and when sipp received it, from its message trace.</summary>
+    public static IEnumerable<(int User, DateTimeOffset At)> ConfirmedNotifies(string trace)
+    {
+        if (!File.Exists(trace))
+        {
+            yield break;
+        }
+        DateTimeOffset? at = null;
+        var received = false;
+        var isNotify = false;
+        int? user = null;
+        var confirmed = false;
+        foreach (var line in File.ReadLines(trace))
+        {
+            if (line.StartsWith("----------", StringComparison.Ordinal))
+            {
+                if (received && isNotify && confirmed && user is { } u && at is { } t)
+                {
+                    yield return (u, t);
+                }
+                var stamp = line.TrimStart('-').Trim();
+                at = DateTime.TryParseExact(stamp, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local)
+                    ? new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero)
+                    : null;
+                received = isNotify = confirmed = false;
+                user = null;
+                continue;
+            }
+            if (line.StartsWith("UDP message received", StringComparison.Ordinal))
+            {
+                received = true;
+            }
+            else if (received && line.StartsWith("NOTIFY ", StringComparison.Ordinal))
+            {
+                isNotify = true;
+            }
+            else if (isNotify && Entity().Match(line) is { Success: true } m)
+            {
+                user = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                confirmed = line.Contains("<state>confirmed</state>", StringComparison.Ordinal);
+            }
+        }
+        if (received && isNotify && confirmed && user is { } last && at is { } lastAt)
+        {
+            yield return (last, lastAt);
+        }
+    }
+
+    [GeneratedRegex("entity=\"sip:b([0-9]+)@")]
+    private static partial Regex Entity();
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+}
