@@ -210,7 +210,8 @@ internal sealed partial class SipEdge : IAsyncDisposable
         }
     }
 
-    /// <summary>REGISTER (RFC 3261 10): answered with the contacts and the granted expiry; nothing is stored.</summary>
+    /// <summary>REGISTER (RFC 3261 10): answered with the contacts and the expiry granted to each (its own
+    /// expires parameter, else the Expires header, else the default; at most max-expires); nothing is stored.</summary>
     private void Register(SipMessage request, SipFlow flow)
     {
         var contacts = request.Values("Contact").ToList();
@@ -219,24 +220,37 @@ internal sealed partial class SipEdge : IAsyncDisposable
             Respond(request, flow, 200, "OK", r => r.Add("Expires", "0"));
             return;
         }
-        var expires = request.Expires ?? _settings.DefaultExpires;
-        if (expires != 0 && expires < _settings.MinExpires)
+        var asked = request.Expires ?? _settings.DefaultExpires;
+        var granted = new List<(string Uri, long Expires)>();
+        foreach (var contact in contacts)
         {
-            Respond(request, flow, 423, "Interval Too Brief", r => r.Add("Min-Expires", _settings.MinExpires.ToString(CultureInfo.InvariantCulture)));
-            return;
+            if (NameAddr.TryParse(contact) is not { } address || SipUri.TryParse(address.Uri) is null)
+            {
+                Respond(request, flow, 400, "Bad Request (Contact)");
+                return;
+            }
+            var expires = address.Parameters.TryGetValue("expires", out var own)
+                ? long.TryParse(own, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1
+                : asked;
+            if (expires < 0)
+            {
+                Respond(request, flow, 400, "Bad Request (Contact expires)");
+                return;
+            }
+            if (expires != 0 && expires < _settings.MinExpires)
+            {
+                Respond(request, flow, 423, "Interval Too Brief", r => r.Add("Min-Expires", _settings.MinExpires.ToString(CultureInfo.InvariantCulture)));
+                return;
+            }
+            granted.Add((address.Uri, Math.Min(expires, _settings.MaxExpires)));
         }
-        var granted = Math.Min(expires, _settings.MaxExpires);
         Respond(request, flow, 200, "OK", r =>
         {
-            foreach (var contact in contacts)
+            foreach (var (uri, expires) in granted.Where(g => g.Expires > 0))
             {
-                var address = NameAddr.TryParse(contact);
-                if (address is not null && granted > 0)
-                {
-                    r.Add("Contact", $"<{address.Uri}>;expires={granted.ToString(CultureInfo.InvariantCulture)}");
-                }
+                r.Add("Contact", $"<{uri}>;expires={expires.ToString(CultureInfo.InvariantCulture)}");
             }
-            r.Add("Expires", granted.ToString(CultureInfo.InvariantCulture));
+            r.Add("Expires", Math.Min(asked, _settings.MaxExpires).ToString(CultureInfo.InvariantCulture));
         });
     }
 
@@ -368,22 +382,22 @@ internal sealed partial class SipEdge : IAsyncDisposable
     {
         var branch = "z9hG4bK" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         request.Headers.Insert(0, new SipHeader("Via", $"SIP/2.0/{flow.Transport} {SentBy};branch={branch};rport"));
+        var bytes = request.ToBytes();
+        if (!flow.IsReliable && bytes.Length > SipTransport.UdpRequestLimit && await _transport.ConnectAsync(flow.Remote).ConfigureAwait(false) is { } tcp)
+        {
+            // Too large for UDP (RFC 3261 18.1.1): over TCP to the same address, when it listens there.
+            flow = tcp;
+            request.Headers[0] = new SipHeader("Via", $"SIP/2.0/TCP {SentBy};branch={branch};rport");
+            bytes = request.ToBytes();
+        }
         var answer = new TaskCompletionSource<SipMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _clientTransactions[branch] = answer;
         try
         {
-            var bytes = request.ToBytes();
             var sentOn = await _transport.SendAsync(flow, bytes, isRequest: true).ConfigureAwait(false);
             if (sentOn is null)
             {
                 return null;
-            }
-            if (sentOn.IsReliable && !flow.IsReliable)
-            {
-                // Moved to TCP for its size: the Via named UDP; send it again naming TCP.
-                request.Headers[0] = new SipHeader("Via", $"SIP/2.0/TCP {SentBy};branch={branch};rport");
-                bytes = request.ToBytes();
-                await _transport.SendAsync(sentOn, bytes, isRequest: true).ConfigureAwait(false);
             }
             var deadline = _time.GetUtcNow() + 64 * _settings.T1;
             var interval = _settings.T1;

@@ -183,8 +183,8 @@ internal sealed class SipTransport : IAsyncDisposable
 
     public int TcpConnections => _connections.Count;
 
-    /// <summary>Sends on the flow; a UDP message larger than <see cref="UdpRequestLimit"/> (a request) goes over TCP to
-    /// the same address when a connection can be made, else over UDP anyway. False when it could not be sent.</summary>
+    /// <summary>Sends on the flow. A request on a TCP connection that has closed goes on a new connection to the
+    /// same address. The flow it went on, or null when it could not be sent.</summary>
     public async Task<SipFlow?> SendAsync(SipFlow flow, byte[] bytes, bool isRequest)
     {
         try
@@ -195,12 +195,7 @@ internal sealed class SipTransport : IAsyncDisposable
                 {
                     return tcp;
                 }
-                // The connection is gone: a request may open a new one to the same address.
-                return isRequest ? await ConnectAndSendAsync(flow.Remote, bytes) : null;
-            }
-            if (isRequest && bytes.Length > UdpRequestLimit && await ConnectAndSendAsync(flow.Remote, bytes) is { } opened)
-            {
-                return opened;
+                return isRequest && await ConnectAsync(flow.Remote) is TcpFlow fresh && await fresh.WriteAsync(bytes) ? fresh : null;
             }
             await _udp!.SendToAsync(bytes, SocketFlags.None, flow.Remote);
             return flow;
@@ -241,9 +236,6 @@ internal sealed class SipTransport : IAsyncDisposable
         _ = Task.Run(() => ReadLoopAsync(flow));
         return flow;
     }
-
-    private async Task<SipFlow?> ConnectAndSendAsync(IPEndPoint remote, byte[] bytes) =>
-        await ConnectAsync(remote) is TcpFlow tcp && await tcp.WriteAsync(bytes) ? tcp : null;
 
     private async Task UdpLoopAsync()
     {

@@ -162,6 +162,37 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void The_SIP_targets_are_judged_only_over_ten_thousand_subscriptions_with_the_SSE_figure_beside_the_NOTIFY_one()
+    {
+        var full = Samples.Full();
+        var measured = full with
+        {
+            Latency =
+            [
+                .. full.Latency,
+                Samples.Latency("ActorPresence", Report.HttpNotifyPath, 2, 1_000, 1.6, 36.8, 76.9),
+                Samples.Latency("ActorPresence", Report.HttpSseBesideSipPath, 2, 1_000, 1.8, 40.1, 82.0),
+            ],
+            Sip = [new SipRun(10_000, 20.2, 100_000_000, 114_030_000, 1_403)],
+        };
+
+        var notify = Check(measured, "SIP edge, HTTP write → NOTIFY");
+        Assert.False(notify.Met);
+        Assert.Contains("p99 36.8 ms", notify.Measured, StringComparison.Ordinal);
+        Assert.Contains("SSE beside it p99 40.1 ms", notify.Measured, StringComparison.Ordinal);
+        Assert.True(Check(measured, "SIP edge, heap").Met);
+        var md = Write(measured);
+        Assert.Contains("## SIP edge", md, StringComparison.Ordinal);
+        Assert.Contains("| 10,000 |", md, StringComparison.Ordinal);
+
+        // A quick run's thousand subscriptions are not the target's point.
+        var small = measured with { Sip = [new SipRun(1_000, 1.2, 1, 2, 1_732)] };
+        Assert.Null(Check(small, "SIP edge, HTTP write → NOTIFY").Met);
+        Assert.Null(Check(small, "SIP edge, heap").Met);
+        Assert.Equal("measured only at 1,000 subscriptions", Check(small, "SIP edge, heap").Measured);
+    }
+
+    [Fact]
     public void The_targets_table_shows_met_missed_and_not_measured()
     {
         var quick = Write(Samples.Quick());
