@@ -409,14 +409,13 @@ internal sealed partial class SipEdge : IAsyncDisposable
                     return null;
                 }
                 var wait = sentOn.IsReliable ? left : (interval < left ? interval : left);
-                var done = await Task.WhenAny(answer.Task, Task.Delay(wait, _time, _stop.Token)).ConfigureAwait(false);
-                if (done == answer.Task)
+                try
                 {
-                    return answer.Task.Result;
+                    // The timer stops as soon as the answer comes (a Task.Delay would run on, one per request).
+                    return await answer.Task.WaitAsync(wait, _time, _stop.Token).ConfigureAwait(false);
                 }
-                if (_stop.IsCancellationRequested)
+                catch (TimeoutException)
                 {
-                    return null;
                 }
                 if (!sentOn.IsReliable)
                 {

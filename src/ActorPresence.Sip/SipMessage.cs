@@ -130,10 +130,11 @@ public sealed class SipMessage
             }
         }
         text.Append("Content-Length: ").Append(Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n");
-        var head = Encoding.UTF8.GetByteCount(text.ToString());
-        var bytes = new byte[head + Body.Length];
-        Encoding.UTF8.GetBytes(text.ToString(), bytes);
-        Body.CopyTo(bytes, head);
+        var head = text.ToString();
+        var headBytes = Encoding.UTF8.GetByteCount(head);
+        var bytes = new byte[headBytes + Body.Length];
+        Encoding.UTF8.GetBytes(head, bytes);
+        Body.CopyTo(bytes, headBytes);
         return bytes;
     }
 

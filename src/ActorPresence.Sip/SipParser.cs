@@ -97,26 +97,28 @@ public static class SipParser
         {
             return new(LooksLikeSip(data) ? SipParseStatus.Bad : SipParseStatus.Garbage, null, "headers are not UTF-8");
         }
-        var lines = head.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        // Lines as ranges of the head (no string per line); a CR before each LF is not part of its line.
+        var lines = new List<Range>(16);
+        foreach (var range in head.AsSpan().Split('\n'))
         {
-            lines[i] = lines[i].TrimEnd('\r');
+            var (offset, length) = range.GetOffsetAndLength(head.Length);
+            lines.Add(length > 0 && head[offset + length - 1] == '\r' ? new Range(offset, offset + length - 1) : range);
         }
         var first = 0;
-        while (first < lines.Length && lines[first].Length == 0)
+        while (first < lines.Count && head.AsSpan()[lines[first]].IsEmpty)
         {
             first++;
         }
-        if (first == lines.Length)
+        if (first == lines.Count)
         {
             return new(SipParseStatus.Garbage, null, "empty");
         }
-        var message = StartLine(lines[first], out var startError);
+        var message = StartLine(head[lines[first]], out var startError);
         if (message is null)
         {
             return new(startError is null ? SipParseStatus.Garbage : SipParseStatus.Bad, null, startError ?? "not a SIP start line");
         }
-        var error = Headers(lines.AsSpan(first + 1), message);
+        var error = Headers(head, lines, first + 1, message);
         var body = data[(headEnd + separator)..];
         if (error is null)
         {
@@ -219,13 +221,19 @@ public static class SipParser
 
     private static bool IsControl(char c) => c < ' ' && c != '\t' || c == '\x7f';
 
-    private static string? Headers(ReadOnlySpan<string> lines, SipMessage message)
+    private static readonly System.Buffers.SearchValues<char> ControlChars =
+        System.Buffers.SearchValues.Create([.. Enumerable.Range(0, 32).Where(c => c != '\t').Select(c => (char)c), '\x7f']);
+
+    private static string? Headers(string head, List<Range> lines, int from, SipMessage message)
     {
         string? name = null;
-        StringBuilder? value = null;
+        // A header's value; a builder only once a folded line continues it (rare).
+        string? value = null;
+        StringBuilder? folded = null;
         var vias = 0;
-        foreach (var line in lines)
+        for (var i = from; i < lines.Count; i++)
         {
+            var line = head.AsSpan()[lines[i]];
             if (line.Length == 0)
             {
                 continue;
@@ -236,8 +244,9 @@ public static class SipParser
                 {
                     return "a continuation line before any header";
                 }
-                value.Append(' ').Append(line.Trim());
-                if (value.Length > SipLimits.MaxHeaderLength)
+                folded ??= new StringBuilder(value);
+                folded.Append(' ').Append(line.Trim());
+                if (folded.Length > SipLimits.MaxHeaderLength)
                 {
                     return $"header {name} longer than {SipLimits.MaxHeaderLength}";
                 }
@@ -245,31 +254,43 @@ public static class SipParser
             }
             if (name is not null)
             {
-                var error = AddHeader(message, name, value!.ToString(), ref vias);
+                var error = AddHeader(message, name, folded?.ToString() ?? value!, ref vias);
                 if (error is not null)
                 {
                     return error;
                 }
             }
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var colon = line.IndexOf(':');
             if (colon <= 0)
             {
                 return "a header line without a colon";
             }
-            var rawName = line[..colon].TrimEnd(' ', '\t');
-            if (rawName.Length == 0 || !rawName.All(IsToken))
+            var rawName = line[..colon].TrimEnd(" \t");
+            if (rawName.Length == 0 || rawName.ContainsAnyExcept(TokenChars))
             {
                 return "a malformed header name";
             }
-            name = LongNames.TryGetValue(rawName, out var full) ? full : Canonical.TryGetValue(rawName, out var canonical) ? canonical : rawName;
-            value = new StringBuilder(line[(colon + 1)..].Trim());
+            name = NameOf(rawName);
+            value = line[(colon + 1)..].Trim().ToString();
+            folded = null;
             if (value.Length > SipLimits.MaxHeaderLength)
             {
                 return $"header {name} longer than {SipLimits.MaxHeaderLength}";
             }
         }
-        return name is null ? null : AddHeader(message, name, value!.ToString(), ref vias);
+        return name is null ? null : AddHeader(message, name, folded?.ToString() ?? value!, ref vias);
     }
+
+    private static readonly System.Buffers.SearchValues<char> TokenChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~");
+
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> LongNameLookup = LongNames.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CanonicalLookup = Canonical.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>A header's name in its long form and usual spelling, without a new string for the usual headers.</summary>
+    private static string NameOf(ReadOnlySpan<char> raw) =>
+        LongNameLookup.TryGetValue(raw, out var full) ? full : CanonicalLookup.TryGetValue(raw, out var canonical) ? canonical : raw.ToString();
 
     private static string? AddHeader(SipMessage message, string name, string value, ref int vias)
     {
@@ -277,7 +298,7 @@ public static class SipParser
         {
             return $"more than {SipLimits.MaxHeaders} headers";
         }
-        if (value.Any(IsControl))
+        if (value.AsSpan().ContainsAny(ControlChars))
         {
             return $"a control character in header {name}";
         }
@@ -330,9 +351,20 @@ public static class SipParser
     /// <summary>The headers every request and response must carry, well formed (RFC 3261 8.1.1).</summary>
     private static string? Check(SipMessage message)
     {
-        foreach (var required in (string[])["Via", "From", "To", "Call-ID", "CSeq"])
+        int via = 0, from = 0, to = 0, callIds = 0, cseq = 0;
+        foreach (var header in message.Headers)
         {
-            var count = message.Headers.Count(h => h.Name == required);
+            switch (header.Name)
+            {
+                case "Via": via++; break;
+                case "From": from++; break;
+                case "To": to++; break;
+                case "Call-ID": callIds++; break;
+                case "CSeq": cseq++; break;
+            }
+        }
+        foreach (var (required, count) in (ReadOnlySpan<(string, int)>)[("Via", via), ("From", from), ("To", to), ("Call-ID", callIds), ("CSeq", cseq)])
+        {
             if (count == 0)
             {
                 return $"no {required}";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ActorPresence.Testing;
 
 namespace ActorPresence.Node.Tests;
 
@@ -64,6 +65,8 @@ public sealed class NodeOptionsTests : IDisposable
         "--site" => settings.Site.Value,
         "--federation-hostname" => settings.Federation.Hostname,
         "--federation-peers" => string.Join(",", settings.Federation.Peers.SelectMany(p => p.Addresses.Select(a => $"{p.Site}={a}"))),
+        "--sip-hostname" => settings.Sip.Hostname,
+        "--sip-domain" => settings.Sip.Domain,
         _ => throw new ArgumentOutOfRangeException(nameof(option), option, "not an option of this theory"),
     };
 
@@ -124,6 +127,8 @@ public sealed class NodeOptionsTests : IDisposable
     [InlineData("--site", "ACTORPRESENCE_SITE", "actorpresence.site = \"berlin\"", "berlin", "paris", "rome")]
     [InlineData("--federation-hostname", "ACTORPRESENCE_FEDERATION_HOSTNAME", "actorpresence.federation.hostname = \"10.1.1.1\"", "10.1.1.1", "10.2.2.2", "10.3.3.3")]
     [InlineData("--federation-peers", "ACTORPRESENCE_FEDERATION_PEERS", "actorpresence.federation.peers = [\"b=10.0.0.1:7443\"]", "b=10.0.0.1:7443", "c=10.0.0.2:7443,c=10.0.0.3:7443", "d=[::1]:7443")]
+    [InlineData("--sip-hostname", "ACTORPRESENCE_SIP_HOSTNAME", "actorpresence.sip.hostname = \"10.1.1.1\"", "10.1.1.1", "10.2.2.2", "10.3.3.3")]
+    [InlineData("--sip-domain", "ACTORPRESENCE_SIP_DOMAIN", "actorpresence.sip.domain = \"a.example\"", "a.example", "b.example", "c.example")]
     public void An_option_given_on_the_command_line_wins_over_the_environment_which_wins_over_the_file_which_wins_over_the_default(
         string option, string envVar, string fileLine, string fromFile, string fromEnv, string fromCli)
     {
@@ -368,6 +373,39 @@ public sealed class NodeOptionsTests : IDisposable
         var error = Refused(args);
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--sip-port", new[] { "--sip-port", "x" })]
+    [InlineData("--sip-port", new[] { "--sip-port", "5060", "--seed-only" })]
+    [InlineData("--sip-hostname", new[] { "--sip-hostname", "pbx.example.com" })]
+    [InlineData("--sip-domain", new[] { "--sip-domain", "a b" })]
+    public void A_bad_sip_option_stops_the_start_naming_it(string named, string[] args)
+    {
+        var error = Refused(args);
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_sip_edge_example_resolves_once_its_users_file_exists()
+    {
+        var users = Path.Combine(_dir, "sip-users");
+        File.WriteAllText(users, "1000:secret\n");
+        var example = File.ReadAllText(Path.Combine(Repo.Root, "hocon", "examples", "sip-edge.conf"));
+        var file = WriteConfig(example + $"\nactorpresence.sip.users-file = \"{users}\"\n");
+
+        var sip = Resolve("--config", file).Sip;
+
+        Assert.True(sip.Enabled);
+        Assert.Equal(5060, sip.Port);
+        Assert.Equal("pbx.example.com", sip.Domain);
+        Assert.Equal("Custom:lamp1", sip.Hints["2000"].Value);
+        Assert.Equal("02:aa:00:00:00:01", sip.Eid.Value);
+        var peer = Assert.Single(sip.AsteriskPeers);
+        Assert.Equal("02:00:00:00:00:01", peer.Eid.Value);
+        Assert.Equal("sip:asterisk@10.0.0.5:5060", peer.Uri);
+        Assert.Equal(["1000"], sip.Users.Keys);
     }
 
     [Fact]

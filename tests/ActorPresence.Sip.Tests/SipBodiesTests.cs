@@ -89,7 +89,7 @@ public sealed class SipBodiesTests
     {
         var body = SipBodies.DialogInfo(Entity, "1000", 0, DeviceState.InUse);
 
-        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?><dialog-info", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?><dialog-info", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
     }
 
     [Fact]
