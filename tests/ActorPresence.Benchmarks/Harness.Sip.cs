@@ -76,22 +76,6 @@ public sealed partial class Harness
             await Task.Delay(50);
         }
 
-        // Warm-up, not recorded: a second of NOT_INUSE writes (their NOTIFYs say terminated, which the
-        // latency count skips). Without it the first second of the measurement met the collection that
-        // follows the memory probe's forced ones (150 ms once), which alone made the p99.
-        var warm = Math.Min(subscriptions, rate);
-        var warmBefore = await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"");
-        await Pacer.RunAsync(warm, rate, 256, async i =>
-        {
-            using var put = await http.PutAsync($"/api/v1/devices/PJSIP/b{i + 1}", Json("""{"state":"NOT_INUSE"}"""));
-            put.EnsureSuccessStatusCode();
-        }, CancellationToken.None, deadline: TimeSpan.FromSeconds(30));
-        var settle = Stopwatch.StartNew();
-        while (settle.Elapsed < Drain && await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"") - warmBefore < warm)
-        {
-            await Task.Delay(50);
-        }
-
         // The changes: each device once (INUSE), written on s1, NOTIFYs sent by s2.
         var count = (int)Math.Min(subscriptions, rate * _options.Duration.TotalSeconds);
         var issued = new long[count + 1];
