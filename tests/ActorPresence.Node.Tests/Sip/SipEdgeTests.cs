@@ -21,7 +21,8 @@ public sealed class SipClusterCollection : ICollectionFixture<SipCluster>
 
 /// <summary>
 /// One cluster of three node processes' worth of nodes in this process: A takes writes over HTTP only;
-/// B has an open SIP edge (loopback allowed, no digest; min-expires 2 s so expiry is quick to see);
+/// B has an open SIP edge (loopback allowed, no digest; min-expires 2 s so expiry is quick to see;
+/// user 2950 hinted to Custom:lamp9);
 /// C has a SIP edge with digest users, an allow list of 127.0.0.1 and ::1 only, and an Asterisk
 /// peer (a sipp server the tests start on <see cref="AsteriskPort"/>).
 /// </summary>
@@ -58,7 +59,7 @@ public sealed class SipCluster : IAsyncLifetime
         var users = Path.Combine(_dir, "sip-users");
         await File.WriteAllTextAsync(users, "# test users\n1000:secret\nasterisk:ast-pw\n");
         var edgeB = ClusterHocon.WriteFile(_dir, "b", ClusterHocon.Join(ClusterHocon.InProcess, """
-            actorpresence.sip { min-expires = 2, t1 = 100ms }
+            actorpresence.sip { min-expires = 2, t1 = 100ms, hints { "2950" = "Custom:lamp9" } }
             """));
         var edgeC = ClusterHocon.WriteFile(_dir, "c", ClusterHocon.Join(ClusterHocon.InProcess, $$"""
             actorpresence.sip {
@@ -253,6 +254,26 @@ public sealed class SipEdgeTests(SipCluster cluster, ITestOutputHelper output) :
         await using var refresh = Sipp.Client("publish-refresh.xml", SipCluster.Target(cluster.C), "asterisk", extra: ["-au", "asterisk", "-ap", "ast-pw"]);
         await refresh.AssertPassesAsync(Wait);
         await AwaitAssertAsync(() => Assert.Equal(2, Occurrences(asterisk.Messages(), device)), Wait);
+    }
+
+    [Fact]
+    public async Task An_asterisk_is_never_sent_its_own_view_back_only_the_aggregate_of_the_others()
+    {
+        var eid = SipCluster.Edge(cluster.C).Settings.Eid.Value;
+        string Body(string state) => $$"""{"type":"devicestate","device":"PJSIP/4200","state":"{{state}}","cachable":1,"eid":"{{eid}}"}""";
+
+        // The configured peer (02:00:00:00:00:09) rings PJSIP/4200 (published into node B); node A's view is INUSE.
+        await using (var sipp = Sipp.Client("publish-peer-device.xml", SipCluster.Target(cluster.B), "asterisk"))
+        {
+            await sipp.AssertPassesAsync(Wait);
+        }
+        await PutAsync(cluster.A, "/api/v1/devices/PJSIP/4200", """{"state":"INUSE"}""");
+
+        // The cluster's aggregate is RINGINUSE, but the peer is told INUSE: the aggregate without its own view.
+        await AwaitAssertAsync(async () => Assert.Equal("RINGINUSE", (await cluster.C.GetJsonAsync("/api/v1/devices/PJSIP/4200")).GetProperty("state").GetString()), Wait);
+        await AwaitAssertAsync(() => Assert.Contains(Body("INUSE"), cluster.Asterisk.Messages(), StringComparison.Ordinal), Wait);
+        Assert.DoesNotContain(Body("RINGINUSE"), cluster.Asterisk.Messages(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Body("RINGING"), cluster.Asterisk.Messages(), StringComparison.Ordinal);
     }
 
     [Fact]

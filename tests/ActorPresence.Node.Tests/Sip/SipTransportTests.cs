@@ -30,14 +30,36 @@ public sealed class SipTransportTests(SipCluster cluster, ITestOutputHelper outp
         var again = await phone.ReceiveAsync(m => m.StartsWith("NOTIFY ", StringComparison.Ordinal));
         Assert.Equal(RawPhone.Header(first, "Via"), RawPhone.Header(again, "Via"));
         Assert.Equal(RawPhone.Header(first, "CSeq"), RawPhone.Header(again, "CSeq"));
+
+        // Changes while that NOTIFY is unanswered wait: one NOTIFY in flight, and then only the latest state.
+        await PutAsync("/api/v1/devices/PJSIP/2701", """{"state":"INUSE"}""");
+        await PutAsync("/api/v1/devices/PJSIP/2701", """{"state":"RINGING"}""");
+        await AwaitAssertAsync(async () => Assert.Equal("RINGING", (await cluster.B.GetJsonAsync("/api/v1/devices/PJSIP/2701")).GetProperty("state").GetString()), Wait);
         await phone.SendAsync(RawPhone.Ok(again), edge);
 
-        // Answered: the subscription holds, and the next change is a new NOTIFY (next CSeq).
-        await PutAsync("/api/v1/devices/PJSIP/2701", """{"state":"RINGING"}""");
-        var next = await phone.ReceiveAsync(m => m.StartsWith("NOTIFY ", StringComparison.Ordinal) && m.Contains("<state>early</state>", StringComparison.Ordinal));
-        Assert.NotEqual(RawPhone.Header(first, "CSeq"), RawPhone.Header(next, "CSeq"));
+        var next = await phone.ReceiveAsync(m => m.StartsWith("NOTIFY ", StringComparison.Ordinal) && RawPhone.Header(m, "CSeq") != RawPhone.Header(first, "CSeq"));
+        Assert.Contains("<state>early</state>", next, StringComparison.Ordinal);
         Assert.Contains("direction=\"recipient\"", next, StringComparison.Ordinal);
+        Assert.Contains("version=\"1\"", next, StringComparison.Ordinal);
         await phone.SendAsync(RawPhone.Ok(next), edge);
+    }
+
+    [Fact]
+    public async Task A_hinted_user_shows_the_device_its_hint_names()
+    {
+        var edge = SipCluster.Edge(cluster.B).LocalEndPoint;
+        using var phone = new RawPhone(IPAddress.Parse("127.0.0.8"));
+        await phone.SendAsync(RawPhone.Subscribe(phone, edge, "2950", "dialog", "hint-1", 60), edge);
+        await phone.SendAsync(RawPhone.Ok(await phone.ReceiveAsync(m => m.StartsWith("NOTIFY ", StringComparison.Ordinal))), edge);
+
+        // B's hints: 2950 is Custom:lamp9, not PJSIP/2950.
+        await PutAsync("/api/v1/devices/PJSIP/2950", """{"state":"BUSY"}""");
+        await PutAsync("/api/v1/devices/Custom:lamp9", """{"state":"ONHOLD"}""");
+
+        var notify = await phone.ReceiveAsync(m => m.StartsWith("NOTIFY ", StringComparison.Ordinal));
+        Assert.Contains("pvalue=\"no\"", notify, StringComparison.Ordinal);
+        Assert.Contains("entity=\"sip:2950@" + SipCluster.Domain + "\"", notify, StringComparison.Ordinal);
+        await phone.SendAsync(RawPhone.Ok(notify), edge);
     }
 
     [Fact]
