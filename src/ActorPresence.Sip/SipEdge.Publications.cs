@@ -50,13 +50,10 @@ internal sealed partial class SipEdge
         {
             return;
         }
-        var expires = request.Expires ?? _settings.DefaultExpires;
-        if (expires != 0 && expires < _settings.MinExpires)
+        if (Grant(request, flow, request.Expires ?? _settings.DefaultExpires) is not { } granted)
         {
-            Respond(request, flow, 423, "Interval Too Brief", r => r.Add("Min-Expires", _settings.MinExpires.ToString(CultureInfo.InvariantCulture)));
             return;
         }
-        var granted = Math.Min(expires, _settings.MaxExpires);
         SipPublication? publication = null;
         if (request["SIP-If-Match"] is { } etag)
         {

@@ -237,12 +237,11 @@ internal sealed partial class SipEdge : IAsyncDisposable
                 Respond(request, flow, 400, "Bad Request (Contact expires)");
                 return;
             }
-            if (expires != 0 && expires < _settings.MinExpires)
+            if (Grant(request, flow, expires) is not { } grant)
             {
-                Respond(request, flow, 423, "Interval Too Brief", r => r.Add("Min-Expires", _settings.MinExpires.ToString(CultureInfo.InvariantCulture)));
                 return;
             }
-            granted.Add((address.Uri, Math.Min(expires, _settings.MaxExpires)));
+            granted.Add((address.Uri, grant));
         }
         Respond(request, flow, 200, "OK", r =>
         {
@@ -252,6 +251,19 @@ internal sealed partial class SipEdge : IAsyncDisposable
             }
             r.Add("Expires", Math.Min(asked, _settings.MaxExpires).ToString(CultureInfo.InvariantCulture));
         });
+    }
+
+    /// <summary>The expiry granted for <paramref name="asked"/> seconds: 0 stays 0, anything else at most max-expires.
+    /// Null when it is below min-expires, which has been answered 423 with Min-Expires (RFC 3261 10.3, RFC 6665
+    /// 4.2.1.1, RFC 3903 6).</summary>
+    private long? Grant(SipMessage request, SipFlow flow, long asked)
+    {
+        if (asked != 0 && asked < _settings.MinExpires)
+        {
+            Respond(request, flow, 423, "Interval Too Brief", r => r.Add("Min-Expires", _settings.MinExpires.ToString(CultureInfo.InvariantCulture)));
+            return null;
+        }
+        return Math.Min(asked, _settings.MaxExpires);
     }
 
     /// <summary>Digest authentication when users are configured: true to go on; otherwise answered 401 or 403.</summary>

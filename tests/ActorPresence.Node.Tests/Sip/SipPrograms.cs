@@ -14,16 +14,13 @@ public sealed partial class Sipp : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _dir;
-    private readonly StringBuilder _output = new();
+    private readonly ProgramOutput _output;
 
     private Sipp(Process process, string dir)
     {
         _process = process;
         _dir = dir;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = new ProgramOutput(process);
     }
 
     public static string ScenarioPath(string name) => Path.Combine(AppContext.BaseDirectory, "Sip", "Scenarios", name);
@@ -64,17 +61,6 @@ public sealed partial class Sipp : IAsyncDisposable
         return new Sipp(process, dir);
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
-
     /// <summary>Waits for sipp to finish (at most <paramref name="within"/>) and asserts that every step of the scenario passed.</summary>
     public async Task AssertPassesAsync(TimeSpan within)
     {
@@ -103,12 +89,7 @@ public sealed partial class Sipp : IAsyncDisposable
         {
             messages = "…" + messages[^6000..];
         }
-        string output;
-        lock (_output)
-        {
-            output = _output.ToString();
-        }
-        return $"errors:\n{Read(Path.Combine(_dir, "errors.log"))}\nmessages:\n{messages}\noutput:\n{NoColour().Replace(output, "")}";
+        return $"errors:\n{Read(Path.Combine(_dir, "errors.log"))}\nmessages:\n{messages}\noutput:\n{_output.Text}";
     }
 
     /// <summary>The messages sipp received and sent, as it traced them.</summary>
@@ -148,16 +129,13 @@ public sealed class Baresip : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _dir;
-    private readonly StringBuilder _output = new();
+    private readonly ProgramOutput _output;
 
     private Baresip(Process process, string dir)
     {
         _process = process;
         _dir = dir;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = new ProgramOutput(process);
     }
 
     /// <summary>Starts baresip as <paramref name="user"/> (password <paramref name="password"/>) of the edge at
@@ -206,28 +184,8 @@ public sealed class Baresip : IAsyncDisposable
         return new Baresip(process, dir);
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(Sipp.NoColour().Replace(line, ""));
-            }
-        }
-    }
-
     /// <summary>Everything baresip printed so far, colour codes removed.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     public async ValueTask DisposeAsync()
     {
@@ -260,5 +218,41 @@ public sealed class Baresip : IAsyncDisposable
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
         kill?.WaitForExit(2000);
+    }
+}
+
+/// <summary>What a program writes on its standard output and error, line by line as it comes, colour codes removed.</summary>
+internal sealed class ProgramOutput
+{
+    private readonly StringBuilder _text = new();
+
+    public ProgramOutput(Process process)
+    {
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Text
+    {
+        get
+        {
+            lock (_text)
+            {
+                return _text.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_text)
+            {
+                _text.AppendLine(Sipp.NoColour().Replace(line, ""));
+            }
+        }
     }
 }
