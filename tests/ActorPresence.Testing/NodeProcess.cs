@@ -186,11 +186,64 @@ public sealed class NodeProcess : IClusterNode, IDisposable
         _process.Dispose();
     }
 
-    /// <summary>A TCP port free on loopback right now.</summary>
+    private static readonly HashSet<int> Handed = [];
+    private static readonly Random Pick = new();
+
+    /// <summary>
+    /// A port free on loopback for TCP and UDP right now, never handed out before in this process, and
+    /// below the kernel's ephemeral range: a socket bound to port 0 later (a proxy, a client) cannot be
+    /// given it before the node it was picked for binds it. (A port 0 pick was once handed to a node's
+    /// federation port and, before that node started, to a WAN proxy.)
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (low, high) = PickRange;
+        lock (Handed)
+        {
+            for (var attempt = 0; attempt < 2_000; attempt++)
+            {
+                var port = Pick.Next(low, high);
+                if (!Handed.Contains(port) && Bindable(port))
+                {
+                    Handed.Add(port);
+                    return port;
+                }
+            }
+        }
+        throw new InvalidOperationException($"no free port in {low}–{high}");
+    }
+
+    /// <summary>The 12,000 ports below the ephemeral range (/proc/sys/net/ipv4/ip_local_port_range; 32768 by default).</summary>
+    private static (int Low, int High) PickRange
+    {
+        get
+        {
+            var ephemeralLow = 32_768;
+            try
+            {
+                var text = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                ephemeralLow = int.Parse(text[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+            }
+            var high = Math.Max(ephemeralLow, 2_048);
+            return (Math.Max(1_024, high - 12_000), high);
+        }
+    }
+
+    private static bool Bindable(int port)
+    {
+        try
+        {
+            using var tcp = new TcpListener(IPAddress.Loopback, port);
+            tcp.Start();
+            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

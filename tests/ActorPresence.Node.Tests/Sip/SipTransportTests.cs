@@ -45,6 +45,31 @@ public sealed class SipTransportTests(SipCluster cluster, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task An_asterisk_that_is_not_configured_gets_everything_sent_back_to_where_its_refresh_came_from()
+    {
+        var edge = SipCluster.Edge(cluster.B).LocalEndPoint;
+        var eid = SipCluster.Edge(cluster.B).Settings.Eid.Value;
+        await PutAsync("/api/v1/devices/PJSIP/4300", """{"state":"BUSY"}""");
+        await AwaitAssertAsync(async () => Assert.Equal("BUSY", (await cluster.B.GetJsonAsync("/api/v1/devices/PJSIP/4300")).GetProperty("state").GetString()), Wait);
+        using var asterisk = new RawPhone(IPAddress.Parse("127.0.0.9"));
+
+        await asterisk.SendAsync(RawPhone.Publish(asterisk, edge, "refresh-1", """{"type":"refresh","eid":"02:00:00:00:00:0b"}"""), edge);
+
+        Assert.StartsWith("SIP/2.0 200 ", await asterisk.ReceiveAsync(m => m.StartsWith("SIP/2.0", StringComparison.Ordinal)), StringComparison.Ordinal);
+        // Everything the cluster holds comes, one PUBLISH at a time; each is answered until the device shows up.
+        var wanted = $$"""{"type":"devicestate","device":"PJSIP/4300","state":"BUSY","cachable":1,"eid":"{{eid}}"}""";
+        while (true)
+        {
+            var publish = await asterisk.ReceiveAsync(m => m.StartsWith("PUBLISH ", StringComparison.Ordinal));
+            await asterisk.SendAsync(RawPhone.Ok(publish), edge);
+            if (publish.Contains(wanted, StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_hinted_user_shows_the_device_its_hint_names()
     {
         var edge = SipCluster.Edge(cluster.B).LocalEndPoint;
@@ -205,6 +230,15 @@ internal sealed class RawPhone : IDisposable
         + $"To: <sip:{edge}>\r\n"
         + $"Call-ID: {callId}\r\n"
         + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+
+    public static string Publish(RawPhone phone, IPEndPoint edge, string callId, string json) =>
+        $"PUBLISH sip:asterisk@{edge} SIP/2.0\r\n"
+        + $"Via: SIP/2.0/UDP {phone.Local};branch=z9hG4bK-{callId}\r\n"
+        + $"From: <sip:asterisk@{phone.Local}>;tag={callId}\r\n"
+        + $"To: <sip:asterisk@{edge}>\r\n"
+        + $"Call-ID: {callId}\r\n"
+        + "CSeq: 1 PUBLISH\r\nEvent: asterisk-devicestate\r\nExpires: 60\r\nMax-Forwards: 70\r\n"
+        + $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json).ToString(CultureInfo.InvariantCulture)}\r\n\r\n{json}";
 
     /// <summary>200 OK to a request: its Via, From, To, Call-ID and CSeq.</summary>
     public static string Ok(string request) =>
