@@ -151,7 +151,7 @@ internal sealed partial class SipEdge
         var contact = NameAddr.TryParse(request.Values("Contact").FirstOrDefault());
         if (to.Tag is { } localTag)
         {
-            await RefreshAsync(request, flow, package.Value.Package, from.Tag, localTag, granted, contact).ConfigureAwait(false);
+            Refresh(request, flow, package.Value.Package, from.Tag, localTag, granted, contact);
             return;
         }
         if (contact is null || SipUri.TryParse(contact.Uri) is null)
@@ -218,7 +218,7 @@ internal sealed partial class SipEdge
         Kick(subscription);
     }
 
-    private async Task RefreshAsync(SipMessage request, SipFlow flow, SipPackage package, string remoteTag, string localTag, long granted, NameAddr? contact)
+    private void Refresh(SipMessage request, SipFlow flow, SipPackage package, string remoteTag, string localTag, long granted, NameAddr? contact)
     {
         if (!_subscriptions.TryGetValue(DialogKey(request["Call-ID"]!, remoteTag, localTag), out var subscription) || subscription.Package != package)
         {
@@ -266,7 +266,6 @@ internal sealed partial class SipEdge
             subscription.Dirty = true;
         }
         Kick(subscription);
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     private static string DialogKey(string callId, string remoteTag, string localTag) => $"{callId}|{remoteTag}|{localTag}";

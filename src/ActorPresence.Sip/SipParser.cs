@@ -206,7 +206,7 @@ public static class SipParser
             error = "unsupported SIP version";
             return null;
         }
-        if (fields[0].Length is 0 or > 32 || !fields[0].All(IsToken) || fields[1].Length == 0)
+        if (fields[0].Length is 0 or > 32 || fields[0].AsSpan().ContainsAnyExcept(TokenChars) || fields[1].Length == 0)
         {
             error = "malformed request line";
             return null;
@@ -403,5 +403,4 @@ public static class SipParser
         return null;
     }
 
-    private static bool IsToken(char c) => char.IsAsciiLetterOrDigit(c) || "-.!%*_+`'~".Contains(c);
 }
