@@ -3,6 +3,7 @@ using ActorPresence.Diagnostics;
 using ActorPresence.Domain;
 using ActorPresence.Federation;
 using ActorPresence.Sip;
+using ActorPresence.Xmpp;
 using ActorPresence.Hosting;
 using ActorPresence.Node.Api;
 using ActorPresence.Node.Board;
@@ -57,6 +58,8 @@ public static class NodeApp
             builder.Services.AddActorPresenceFederation();
             // The SIP edge (off unless a SIP port is given).
             builder.Services.AddActorPresenceSip();
+            // The site's XMPP bridge (off unless enabled; it runs on one node at a time).
+            builder.Services.AddActorPresenceXmpp();
         }
         configure?.Invoke(builder);
 
@@ -82,6 +85,7 @@ public static class NodeApp
         app.MapClusterEndpoints();
         app.MapEntityEndpoints();
         app.MapSiteEndpoints();
+        app.MapXmppEndpoints();
         app.MapEventStream();
         app.MapBoard();
         return app;

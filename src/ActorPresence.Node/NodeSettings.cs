@@ -32,7 +32,8 @@ public sealed record NodeSettings(
     NodeLogFormat LogFormat,
     SiteId Site,
     FederationSettings Federation,
-    SipSettings Sip)
+    SipSettings Sip,
+    XmppSettings Xmpp)
 {
     /// <summary>One option: its command-line name, environment variable and HOCON path.</summary>
     /// <param name="EnvOnly">A secret: read from the environment (or the file), never from the command line, where
@@ -62,6 +63,16 @@ public sealed record NodeSettings(
         new("--sip-port", "ACTORPRESENCE_SIP_PORT", "actorpresence.sip.port", "UDP and TCP port of the SIP edge (phones, Asterisk servers); 0 (the default) turns it off"),
         new("--sip-hostname", "ACTORPRESENCE_SIP_HOSTNAME", "actorpresence.sip.hostname", "address the SIP edge binds to"),
         new("--sip-domain", "ACTORPRESENCE_SIP_DOMAIN", "actorpresence.sip.domain", "domain of the SIP edge's URIs and digest realm (default: the SIP hostname)"),
+        new("--xmpp", "ACTORPRESENCE_XMPP", "actorpresence.xmpp.enabled", "run the site's XMPP bridge to Asterisk servers' res_xmpp distributed events (on one node at a time)", IsFlag: true),
+        new("--xmpp-server", "ACTORPRESENCE_XMPP_SERVER", "actorpresence.xmpp.server", "the XMPP server's host name or address"),
+        new("--xmpp-port", "ACTORPRESENCE_XMPP_PORT", "actorpresence.xmpp.port", "the XMPP server's client port (STARTTLS is required)"),
+        new("--xmpp-jid", "ACTORPRESENCE_XMPP_JID", "actorpresence.xmpp.jid", "the bridge's account, user@domain"),
+        new("--xmpp-password-file", "ACTORPRESENCE_XMPP_PASSWORD_FILE", "actorpresence.xmpp.password-file", "file whose first line is the bridge account's password"),
+        new("--xmpp-pubsub-service", "ACTORPRESENCE_XMPP_PUBSUB_SERVICE", "actorpresence.xmpp.pubsub-service", "the pubsub service's JID (default pubsub.<the jid's domain>)"),
+        new("--xmpp-eid", "ACTORPRESENCE_XMPP_EID", "actorpresence.xmpp.eid", "the bridge's EID, six hex bytes (default: derived from the site id)"),
+        new("--xmpp-ca", "ACTORPRESENCE_XMPP_CA", "actorpresence.xmpp.ca", "PEM file of the CA(s) the XMPP server's certificate must chain to (default: the system's roots)"),
+        new("--xmpp-expire-after", "ACTORPRESENCE_XMPP_EXPIRE_AFTER", "actorpresence.xmpp.expire-after", "how long an unavailable Asterisk account's device views stay before they are withdrawn, e.g. 30s"),
+        new("--xmpp-republish-interval", "ACTORPRESENCE_XMPP_REPUBLISH_INTERVAL", "actorpresence.xmpp.republish-interval", "the period of the bridge's safety-net republish of everything, e.g. 1h"),
         new("--federation-certificate-password", "ACTORPRESENCE_FEDERATION_CERTIFICATE_PASSWORD", "actorpresence.federation.certificate-password", "password of the federation certificate", EnvOnly: true),
     ];
 
@@ -134,6 +145,11 @@ public sealed record NodeSettings(
         {
             throw new NodeOptionsException(Describe("--sip-port", "a dedicated seed holds no state to show phones; give the SIP port to the telephony nodes"));
         }
+        var xmpp = Checked(() => XmppSettings.FromConfig(config));
+        if (seedOnly && xmpp.Enabled)
+        {
+            throw new NodeOptionsException(Describe("--xmpp", "a dedicated seed holds no state and runs no bridge; turn the XMPP bridge on for the telephony nodes"));
+        }
 
         var remoting = new SettingsReader(config, "akka.remote.dot-netty.tcp");
         var hostname = Checked(() => remoting.NonEmpty("hostname"));
@@ -161,7 +177,7 @@ public sealed record NodeSettings(
             _ => throw new NodeOptionsException(Describe("--log-level", $"must be DEBUG, INFO, WARNING, ERROR or OFF (got '{akkaLevel}')")),
         };
         return new NodeSettings(config, ActorPresenceSettings.NodeNameOf(config), hostname, port, node.HttpHostname, node.HttpPort, seeds.ToList(), dataDir, seedOnly,
-            node.ApiToken, node.OpenReads, logLevel, node.LogFormat, site, federation, sip);
+            node.ApiToken, node.OpenReads, logLevel, node.LogFormat, site, federation, sip, xmpp);
     }
 
     /// <summary>
@@ -240,7 +256,7 @@ public sealed record NodeSettings(
             // HOCON trims quoted strings: a token of blanks would become "no token", an open API.
             throw new NodeOptionsException(Describe(spec.Name, NodeProcessSettings.TokenRule));
         }
-        if (spec.Name is "--port" or "--http-port" or "--federation-port" or "--sip-port")
+        if (spec.Name is "--port" or "--http-port" or "--federation-port" or "--sip-port" or "--xmpp-port")
         {
             return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
                 ? port.ToString(CultureInfo.InvariantCulture)

@@ -49,6 +49,12 @@ public static class Documents
     /// <summary>The last snapshot received from a peer: entries, seconds from its first frame to all applied, bytes.</summary>
     public sealed record SnapshotDoc(long Entries, double Seconds, long Bytes);
 
+    /// <summary>GET /api/v1/xmpp. <paramref name="Bridge"/> is the node running the bridge (null: off, or it did not answer).</summary>
+    public sealed record XmppDoc(bool Enabled, string? Bridge, string? Server, string? Jid, string? Eid, string? State, DateTimeOffset? Since,
+        string? LastError, long ItemsIn, long ItemsOut, long Refused, long Connects, int Pending, IReadOnlyList<EidDoc> Eids);
+
+    public sealed record EidDoc(string Eid, string View, string Account, string State, DateTimeOffset Since, DateTimeOffset LastItem, int Devices, long ItemsIn);
+
     public static DeviceDoc Of(DeviceSnapshot d) =>
         new(d.Id.Value, d.State.ToName(), d.Views.Select(v => new ViewDoc(v.Node.Value, v.State.ToName(), v.UpdatedAt)).ToList());
 
