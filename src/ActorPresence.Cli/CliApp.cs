@@ -73,6 +73,7 @@ public static class CliApp
         root.Options.Add(globals.Token);
         root.Subcommands.Add(ClusterCommands.Create(runner));
         root.Subcommands.Add(SiteCommands.Create(runner));
+        root.Subcommands.Add(XmppCommands.Create(runner));
         root.Subcommands.Add(DeviceCommands.Create(runner));
         root.Subcommands.Add(MailboxCommands.Create(runner));
         root.Subcommands.Add(PresenceCommands.Create(runner));

@@ -51,6 +51,15 @@ public sealed class XmppBridge : IAsyncDisposable
     private const int SubscriptionBuffer = 1_000_000;
     private const int InboundQueue = 10_000;
 
+    /// <summary>The bridge's list of Asterisk EIDs and their accounts, kept in its account's private storage (XEP-0049).</summary>
+    private const string EidListNs = "urn:actorpresence:xmpp-bridge:eids";
+
+    /// <summary>EIDs the stored list holds at most (it must fit in one stanza when read back).</summary>
+    private const int MaxStoredEids = 500;
+
+    /// <summary>Views renewed a tick at most, so that renewals of a large server spread out.</summary>
+    private const int MaxRenewalsPerTick = 500;
+
     private readonly ActorPresenceService _service;
     private readonly XmppSettings _settings;
     private readonly TimeProvider _clock;
@@ -110,7 +119,11 @@ public sealed class XmppBridge : IAsyncDisposable
 
         public long ItemsIn { get; set; }
 
-        public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+        /// <summary>Its device views and when each was last written (a view is renewed before the lease ends).</summary>
+        public Dictionary<string, (DeviceState State, DateTimeOffset Written)> Devices { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Stale only until its account's presence arrives (taken from the stored list, or after a reconnect): not a return that calls for a republish.</summary>
+        public bool AwaitingPresence { get; set; }
     }
 
     public XmppBridgeReport Report()
@@ -192,7 +205,11 @@ public sealed class XmppBridge : IAsyncDisposable
                     _devices[d.Device.Id.Value] = d.Device;
                     foreach (var (eid, status) in _eids)
                     {
-                        if (!d.Device.Views.Any(v => v.Node.Value == eid.ViewName))
+                        if (d.Device.Views.FirstOrDefault(v => v.Node.Value == eid.ViewName) is { } view)
+                        {
+                            status.Devices[d.Device.Id.Value] = (view.State, view.UpdatedAt);
+                        }
+                        else
                         {
                             status.Devices.Remove(d.Device.Id.Value);
                         }
@@ -303,7 +320,8 @@ public sealed class XmppBridge : IAsyncDisposable
             try
             {
                 connection = await XmppConnection.ConnectAsync(_settings, _logger, _clock, cancellationToken).ConfigureAwait(false);
-                connection.Start(OnStanzaAsync);
+                var current = connection;
+                connection.Start((stanza, ct) => OnStanzaAsync(current, stanza, ct));
                 await SetUpAsync(connection, cancellationToken).ConfigureAwait(false);
                 lock (_gate)
                 {
@@ -376,6 +394,20 @@ public sealed class XmppBridge : IAsyncDisposable
     /// <summary>Presence, then both nodes made to exist and subscribed (res_xmpp does the same, in its order).</summary>
     private async Task SetUpAsync(XmppConnection connection, CancellationToken cancellationToken)
     {
+        // What the bridge knew of its contacts' presence is old news on a new connection: each EID of a
+        // known account waits, as stale, for its account's presence, which the server sends at once for
+        // an available account. One that stays away while the bridge was disconnected is expired.
+        lock (_gate)
+        {
+            _available.Clear();
+            var now = _clock.GetUtcNow();
+            foreach (var status in _eids.Values.Where(s => s.State == EidState.Online && s.Account.Length > 0))
+            {
+                status.State = EidState.Stale;
+                status.Since = now;
+                status.AwaitingPresence = true;
+            }
+        }
         // Initial presence: the server then tells the bridge which Asterisk accounts are available.
         await connection.SendAsync("<presence/>", cancellationToken).ConfigureAwait(false);
         var service = XmppXml.Escape(_settings.PubsubService);
@@ -401,14 +433,90 @@ public sealed class XmppBridge : IAsyncDisposable
                 await connection.RequestAsync(id => $"<iq type=\"set\" to=\"{service}\" id=\"{id}\"><pubsub xmlns=\"{XmppXml.Pubsub}\"><subscribe node=\"{escaped}\" jid=\"{bare}\"/></pubsub></iq>", cancellationToken).ConfigureAwait(false);
             }
         }
+        await AdoptStoredEidsAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the EIDs a bridge of this site has seen (and their accounts) from the account's private
+    /// storage: after a move, the bridge follows them again (their views from the cluster's state, their
+    /// accounts' presence), so an Asterisk that stays away is still expired and one that stays is renewed.
+    /// Adopted EIDs start stale: the presence of an available account arrives at once and makes them online.
+    /// </summary>
+    private async Task AdoptStoredEidsAsync(XmppConnection connection, CancellationToken cancellationToken)
+    {
+        XElement answer;
+        try
+        {
+            answer = await connection.RequestAsync(id => $"<iq type=\"get\" id=\"{id}\"><query xmlns=\"jabber:iq:private\"><eids xmlns=\"{EidListNs}\"/></query></iq>", cancellationToken).ConfigureAwait(false);
+        }
+        catch (XmppIqErrorException e)
+        {
+            _logger.LogWarning("XMPP bridge: the server keeps no private storage ({Condition}); a bridge that moves forgets the EIDs seen before", e.Condition);
+            return;
+        }
+        XNamespace ns = EidListNs;
+        var adopted = new List<string>();
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            foreach (var entry in answer.Descendants(ns + "eid"))
+            {
+                var account = XmppXml.Bare((string?)entry.Attribute("account"));
+                if (!AsteriskEid.TryParse((string?)entry.Attribute("id"), out var eid) || account.Length == 0 || _eids.ContainsKey(eid!))
+                {
+                    continue;
+                }
+                var status = new EidStatus(account, now) { AwaitingPresence = true, State = IsAvailable(account) ? EidState.Online : EidState.Stale };
+                foreach (var device in _devices.Values)
+                {
+                    if (device.Views.FirstOrDefault(v => v.Node.Value == eid!.ViewName) is { } view)
+                    {
+                        status.Devices[device.Id.Value] = (view.State, view.UpdatedAt);
+                    }
+                }
+                _eids[eid!] = status;
+                adopted.Add($"{eid} ({account}, {status.Devices.Count} views)");
+                if (_askedPresence.Add(account))
+                {
+                    _ = connection.SendAsync($"<presence type=\"subscribe\" to=\"{XmppXml.Escape(account)}\"/>", cancellationToken);
+                }
+            }
+        }
+        if (adopted.Count > 0)
+        {
+            _logger.LogInformation("XMPP bridge: following again the EIDs a bridge of this site had seen: {Eids}", string.Join(", ", adopted));
+        }
+    }
+
+    /// <summary>Stores the list of EIDs and their accounts in the account's private storage (best effort).</summary>
+    private async Task RememberEidsAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is not { } connection)
+        {
+            return;
+        }
+        string list;
+        lock (_gate)
+        {
+            list = string.Concat(_eids.Where(e => e.Value.Account.Length > 0).OrderByDescending(e => e.Value.LastItem).Take(MaxStoredEids)
+                .Select(e => $"<eid id=\"{e.Key.Value}\" account=\"{XmppXml.Escape(e.Value.Account)}\"/>"));
+        }
+        try
+        {
+            await connection.RequestAsync(id => $"<iq type=\"set\" id=\"{id}\"><query xmlns=\"jabber:iq:private\"><eids xmlns=\"{EidListNs}\">{list}</eids></query></iq>", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is XmppIqErrorException or XmppProtocolException or TimeoutException or OperationCanceledException)
+        {
+            _logger.LogWarning("XMPP bridge: storing the list of EIDs failed: {Message}", e.Message);
+        }
     }
 
     /// <summary>A message or presence from the server (called by the connection's reader, one at a time).</summary>
-    private async Task OnStanzaAsync(XElement stanza, CancellationToken cancellationToken)
+    private async Task OnStanzaAsync(XmppConnection connection, XElement stanza, CancellationToken cancellationToken)
     {
         if (stanza.Name.LocalName == "presence")
         {
-            await OnPresenceAsync(stanza, cancellationToken).ConfigureAwait(false);
+            await OnPresenceAsync(connection, stanza, cancellationToken).ConfigureAwait(false);
             return;
         }
         var from = XmppXml.Bare((string?)stanza.Attribute("from"));
@@ -452,17 +560,16 @@ public sealed class XmppBridge : IAsyncDisposable
         _logger.LogWarning("XMPP bridge: refused {Reason}: {Message}", reason, message);
     }
 
-    private async Task OnPresenceAsync(XElement presence, CancellationToken cancellationToken)
+    private async Task OnPresenceAsync(XmppConnection connection, XElement presence, CancellationToken cancellationToken)
     {
         var fullFrom = (string?)presence.Attribute("from") ?? "";
         var from = XmppXml.Bare(fullFrom);
         var type = (string?)presence.Attribute("type");
-        var connection = _connection;
         if (from.Length == 0 || from == _settings.Jid.ToLowerInvariant())
         {
             return;
         }
-        if (type == "subscribe" && connection is not null)
+        if (type == "subscribe")
         {
             // As res_xmpp does: whoever asks may see the bridge's presence.
             await connection.SendAsync($"<presence type=\"subscribed\" to=\"{XmppXml.Escape(from)}\"/>", cancellationToken).ConfigureAwait(false);
@@ -494,7 +601,8 @@ public sealed class XmppBridge : IAsyncDisposable
             {
                 if (resources.Count > 0 && status.State != EidState.Online)
                 {
-                    cameBack |= status.State is EidState.Stale or EidState.Withdrawn;
+                    cameBack |= !status.AwaitingPresence && status.State is EidState.Stale or EidState.Withdrawn;
+                    status.AwaitingPresence = false;
                     status.State = EidState.Online;
                     status.Since = now;
                 }
@@ -547,6 +655,7 @@ public sealed class XmppBridge : IAsyncDisposable
     private async Task ApplyAsync(AsteriskItem item, CancellationToken cancellationToken)
     {
         var askPresence = false;
+        var remember = false;
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
@@ -554,9 +663,12 @@ public sealed class XmppBridge : IAsyncDisposable
             {
                 _eids[item.Eid] = status = new EidStatus(item.Publisher, now);
                 _logger.LogInformation("XMPP bridge: a new Asterisk EID {Eid} from {Account}", item.Eid, item.Publisher.Length > 0 ? item.Publisher : "an unnamed publisher");
+                remember = item.Publisher.Length > 0;
             }
+            status.AwaitingPresence = false;
             if (item.Publisher.Length > 0)
             {
+                remember |= status.Account != item.Publisher;
                 status.Account = item.Publisher;
                 askPresence = _askedPresence.Add(item.Publisher);
             }
@@ -577,7 +689,7 @@ public sealed class XmppBridge : IAsyncDisposable
                 }
                 else
                 {
-                    status.Devices.Add(device.Device.Value);
+                    status.Devices[device.Device.Value] = (device.State, now);
                 }
             }
             else if (item is AsteriskMailboxItem mailbox)
@@ -586,6 +698,10 @@ public sealed class XmppBridge : IAsyncDisposable
             }
         }
         XmppMetrics.ItemIn(item is AsteriskDeviceItem ? "device" : "mailbox");
+        if (remember)
+        {
+            _ = RememberEidsAsync(cancellationToken);
+        }
         if (askPresence && _connection is { } connection)
         {
             // To see when that server goes away, the bridge subscribes to its account's presence.
@@ -708,6 +824,7 @@ public sealed class XmppBridge : IAsyncDisposable
             {
                 await Task.Delay(tick, _clock, cancellationToken).ConfigureAwait(false);
                 await ExpireAsync(cancellationToken).ConfigureAwait(false);
+                await RenewAsync(cancellationToken).ConfigureAwait(false);
                 if (_connection is not null && _clock.GetUtcNow() >= _nextRepublish)
                 {
                     _logger.LogInformation("XMPP bridge: the periodic republish of the site's state");
@@ -736,7 +853,7 @@ public sealed class XmppBridge : IAsyncDisposable
             {
                 if (status.State == EidState.Stale && now - status.Since >= _settings.ExpireAfter)
                 {
-                    expired.Add((eid, status.Devices.ToList()));
+                    expired.Add((eid, status.Devices.Keys.ToList()));
                 }
             }
         }
@@ -760,6 +877,41 @@ public sealed class XmppBridge : IAsyncDisposable
                 }
             }
             XmppMetrics.Withdrawn(devices.Count);
+        }
+    }
+
+    /// <summary>
+    /// Writes again, with a new stamp, the views of the servers the bridge follows that were not written
+    /// for the renew interval: any SIP edge of the site withdraws an Asterisk view older than its lease.
+    /// </summary>
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        List<(AsteriskEid Eid, string Device, DeviceState State)> due = [];
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            foreach (var (eid, status) in _eids)
+            {
+                if (status.State == EidState.Withdrawn)
+                {
+                    continue;
+                }
+                foreach (var (device, (state, written)) in status.Devices)
+                {
+                    if (due.Count < MaxRenewalsPerTick && now - written >= _settings.ViewRenewInterval)
+                    {
+                        due.Add((eid, device, state));
+                    }
+                }
+            }
+            foreach (var (eid, device, state) in due)
+            {
+                _eids[eid].Devices[device] = (state, now);
+            }
+        }
+        foreach (var (eid, device, state) in due)
+        {
+            await _service.SetAsteriskViewAsync(new DeviceId(device), eid, state, renew: true, cancellationToken).ConfigureAwait(false);
         }
     }
 

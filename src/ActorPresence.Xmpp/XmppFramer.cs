@@ -179,6 +179,8 @@ internal sealed class XmppFramer(int maxElementBytes, int maxDepth = 32)
                     }
                     else if (b == '>')
                     {
+                        // The '>' that completes a frame counts too: checked before the frame is handed out.
+                        CheckSize();
                         _state = State.Text;
                         if (TagClosed(out frame))
                         {

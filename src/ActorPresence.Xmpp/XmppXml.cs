@@ -47,9 +47,15 @@ internal static class XmppXml
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(element, writable: false), settings, context);
-            reader.MoveToContent();
+            if (reader.MoveToContent() != XmlNodeType.Element)
+            {
+                throw new XmppProtocolException("malformed", "a frame that holds no element");
+            }
             var parsed = (XElement)XNode.ReadFrom(reader);
-            reader.Read();
+            // ReadFrom leaves the reader on the node after the element (not before it): only whitespace may follow.
+            while (reader.NodeType == XmlNodeType.Whitespace && reader.Read())
+            {
+            }
             if (!reader.EOF)
             {
                 throw new XmppProtocolException("malformed", "more than one element in one frame");

@@ -37,7 +37,8 @@ public sealed record XmppSettings(
     TimeSpan PingInterval,
     TimeSpan RequestTimeout,
     TimeSpan ReconnectMin,
-    TimeSpan ReconnectMax)
+    TimeSpan ReconnectMax,
+    TimeSpan ViewRenewInterval)
 {
     public const string Section = "actorpresence.xmpp";
 
@@ -94,10 +95,13 @@ public sealed record XmppSettings(
             throw section.Invalid("reconnect-max", $"must be at least reconnect-min ({reconnectMin.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)");
         }
         var caPath = section.Optional("ca");
+        // Asterisk views live on a lease that every SIP edge enforces (2 x its max-expires, docs/sip.md):
+        // the bridge rewrites the views of the servers it follows at half of max-expires, as the SIP edge does.
+        var renew = TimeSpan.FromSeconds(new SettingsReader(config, SipSettings.Section).Int("max-expires", 1, 86_400) / 2.0);
         if (!enabled)
         {
             return new XmppSettings(false, server, port, jid, "", resource, pubsub ?? "", deviceNode, mailboxNode, eid, "", caPath,
-                expireAfter, republish, publishRate, publishWindow, maxStanza, ping, timeout, reconnectMin, reconnectMax);
+                expireAfter, republish, publishRate, publishWindow, maxStanza, ping, timeout, reconnectMin, reconnectMax, renew);
         }
 
         // Only an enabled bridge needs an account; its parts are checked then.
@@ -142,7 +146,7 @@ public sealed record XmppSettings(
         }
         var tlsName = section.Optional("tls-server-name") ?? domain;
         return new XmppSettings(true, server, port, jid, password, resource, pubsub, deviceNode, mailboxNode, eid, tlsName, caPath,
-            expireAfter, republish, publishRate, publishWindow, maxStanza, ping, timeout, reconnectMin, reconnectMax);
+            expireAfter, republish, publishRate, publishWindow, maxStanza, ping, timeout, reconnectMin, reconnectMax, renew);
     }
 
     /// <summary>A bare JID as this bridge accepts it: an ASCII local part and domain (no resource).</summary>

@@ -172,6 +172,8 @@ public class GlobalOptionTests
     [InlineData("apctl cluster show", "cluster", "show", "--help")]
     [InlineData("apctl cluster leave <node>", "cluster", "leave", "--help")]
     [InlineData("apctl cluster down-unreachable", "cluster", "down-unreachable", "--help")]
+    [InlineData("apctl xmpp", "xmpp", "--help")]
+    [InlineData("apctl xmpp show", "xmpp", "show", "--help")]
     [InlineData("apctl device", "device", "--help")]
     [InlineData("apctl device show <id>", "device", "show", "--help")]
     [InlineData("apctl device list [<prefix>]", "device", "list", "--help")]

@@ -439,6 +439,122 @@ public sealed class NodeOptionsTests : IDisposable
         Assert.Contains("--federation-port", error.Message, StringComparison.Ordinal);
     }
 
+    // ---- the XMPP bridge ----
+
+    private string XmppPasswordFile(string content = "s3cret\n")
+    {
+        var path = Path.Combine(_dir, $"xmpp-password-{Guid.NewGuid():N}");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public void The_xmpp_bridge_is_off_unless_it_is_asked_for()
+    {
+        var xmpp = Resolve().Xmpp;
+
+        Assert.False(xmpp.Enabled);
+        Assert.Equal(5222, xmpp.Port);
+    }
+
+    [Fact]
+    public void The_xmpp_flag_and_the_xmpp_options_reach_the_bridges_settings()
+    {
+        var password = XmppPasswordFile("from-the-file\nsecond line\n");
+        var ca = XmppPasswordFile("-----BEGIN CERTIFICATE-----\n");
+
+        var xmpp = Resolve(
+            "--xmpp", "--xmpp-server", "xmpp1.example.net", "--xmpp-port", "5223", "--xmpp-jid", "bridge@xmpp.example.net",
+            "--xmpp-password-file", password, "--xmpp-pubsub-service", "ps.example.net", "--xmpp-eid", "02:00:00:00:00:0A",
+            "--xmpp-ca", ca, "--xmpp-expire-after", "45s", "--xmpp-republish-interval", "2h").Xmpp;
+
+        Assert.True(xmpp.Enabled);
+        Assert.Equal(("xmpp1.example.net", 5223), (xmpp.Server, xmpp.Port));
+        Assert.Equal("bridge@xmpp.example.net", xmpp.Jid);
+        Assert.Equal("from-the-file", xmpp.Password);
+        Assert.Equal("ps.example.net", xmpp.PubsubService);
+        Assert.Equal("02:00:00:00:00:0a", xmpp.Eid.Value);
+        Assert.Equal(ca, xmpp.CaPath);
+        Assert.Equal(TimeSpan.FromSeconds(45), xmpp.ExpireAfter);
+        Assert.Equal(TimeSpan.FromHours(2), xmpp.RepublishInterval);
+    }
+
+    [Fact]
+    public void The_xmpp_bridge_is_configured_from_the_environment_and_the_command_line_wins_over_it()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ACTORPRESENCE_XMPP"] = "on",
+            ["ACTORPRESENCE_XMPP_JID"] = "env-bridge@xmpp.example",
+            ["ACTORPRESENCE_XMPP_PASSWORD_FILE"] = XmppPasswordFile(),
+        };
+
+        var fromEnv = Resolve(env).Xmpp;
+        var fromCli = Resolve(env, "--xmpp-jid", "cli-bridge@other.example").Xmpp;
+        var turnedOff = Resolve(env, "--xmpp", "false").Xmpp;
+
+        Assert.True(fromEnv.Enabled);
+        Assert.Equal("env-bridge@xmpp.example", fromEnv.Jid);
+        Assert.Equal("pubsub.xmpp.example", fromEnv.PubsubService);
+        Assert.Equal("s3cret", fromEnv.Password);
+        Assert.Equal("cli-bridge@other.example", fromCli.Jid);
+        Assert.Equal("pubsub.other.example", fromCli.PubsubService);
+        Assert.False(turnedOff.Enabled);
+    }
+
+    [Theory]
+    [InlineData("--xmpp-port", new[] { "--xmpp-port", "abc" })]
+    [InlineData("--xmpp-port", new[] { "--xmpp-port", "5222.5" })]
+    [InlineData("--xmpp-port", new[] { "--xmpp-port", "0" })]
+    [InlineData("--xmpp-port", new[] { "--xmpp-port", "70000" })]
+    [InlineData("--xmpp-eid", new[] { "--xmpp-eid", "02:00:00:00:00" })]
+    [InlineData("--xmpp-expire-after", new[] { "--xmpp-expire-after", "soon" })]
+    [InlineData("--xmpp-jid", new[] { "--xmpp" })]
+    [InlineData("--xmpp-jid", new[] { "--xmpp", "--xmpp-jid", "bridge" })]
+    [InlineData("--xmpp-password-file", new[] { "--xmpp", "--xmpp-jid", "bridge@xmpp.example" })]
+    [InlineData("--xmpp-server", new[] { "--xmpp", "--xmpp-server", "xmpp example" })]
+    public void A_bad_xmpp_option_stops_the_start_naming_it(string named, string[] args)
+    {
+        var error = Refused(args);
+
+        Assert.StartsWith(named + " (", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_xmpp_value_in_the_environment_that_is_not_a_boolean_is_refused_naming_the_option()
+    {
+        var error = Refused(new Dictionary<string, string> { ["ACTORPRESENCE_XMPP"] = "maybe" });
+
+        Assert.StartsWith("--xmpp (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("maybe", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_xmpp_password_file_that_is_missing_or_starts_with_an_empty_line_is_refused_naming_the_option()
+    {
+        var missing = Path.Combine(_dir, "no-such-password");
+        var empty = XmppPasswordFile("\nsecret on line two\n");
+
+        var missingError = Refused("--xmpp", "--xmpp-jid", "bridge@xmpp.example", "--xmpp-password-file", missing);
+        var emptyError = Refused("--xmpp", "--xmpp-jid", "bridge@xmpp.example", "--xmpp-password-file", empty);
+
+        Assert.StartsWith("--xmpp-password-file (", missingError.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, missingError.Message, StringComparison.Ordinal);
+        Assert.StartsWith("--xmpp-password-file (", emptyError.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dedicated_seed_with_the_xmpp_bridge_is_refused()
+    {
+        string[] bridge = ["--xmpp", "--xmpp-jid", "bridge@xmpp.example", "--xmpp-password-file", XmppPasswordFile()];
+        Assert.True(Resolve(bridge).Xmpp.Enabled);
+
+        var error = Refused([.. bridge, "--seed-only"]);
+
+        Assert.StartsWith("--xmpp (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("seed", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_node_name_of_65_characters_is_refused_and_one_of_64_is_accepted()
     {

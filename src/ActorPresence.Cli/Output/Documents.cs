@@ -43,6 +43,56 @@ internal static class Documents
         output.WriteLine($"site {self}, gateway on {sites.Text("gateway")}: {Count(list.Count, "peer")}, {connected} connected");
     }
 
+    /// <summary>The bridge's line, then one line per Asterisk EID it has seen and a count by state; says so
+    /// when the bridge is off, or when it has not reported (no answer, or not started yet).</summary>
+    public static void WriteXmpp(TextWriter output, JsonElement xmpp)
+    {
+        if (xmpp.Bool("enabled") is not true)
+        {
+            output.WriteLine("the XMPP bridge is off on this node (turn it on with --xmpp)");
+            return;
+        }
+        var state = xmpp.Text("state");
+        new TextTable("STATE", "SINCE", "SERVER", "JID", "EID", "BRIDGE NODE", "IN", "OUT", "REFUSED", "PENDING", "LAST ERROR")
+            .Add(
+                state,
+                OrDash(xmpp.Text("since")),
+                xmpp.Text("server"),
+                xmpp.Text("jid"),
+                xmpp.Text("eid"),
+                OrDash(xmpp.Text("bridge")),
+                xmpp.Text("itemsIn"),
+                xmpp.Text("itemsOut"),
+                xmpp.Text("refused"),
+                xmpp.Text("pending"),
+                OrDash(xmpp.Text("lastError")))
+            .WriteTo(output);
+        output.WriteLine();
+        switch (state)
+        {
+            case "unreachable":
+                output.WriteLine("the bridge did not answer (it may be moving to another node); try again");
+                return;
+            case "starting":
+                output.WriteLine("the bridge has not started yet; try again");
+                return;
+        }
+        var eids = xmpp.Items("eids").ToList();
+        if (eids.Count == 0)
+        {
+            output.WriteLine("no Asterisk EID seen yet");
+            return;
+        }
+        var table = new TextTable("EID", "ACCOUNT", "STATE", "SINCE", "DEVICES", "IN");
+        foreach (var eid in eids)
+        {
+            table.Add(eid.Text("eid"), eid.Text("account"), eid.Text("state"), eid.Text("since"), eid.Text("devices"), eid.Text("itemsIn"));
+        }
+        table.WriteTo(output);
+        int InState(string s) => eids.Count(e => e.Text("state") == s);
+        output.WriteLine($"{Count(eids.Count, "Asterisk EID")}: {InState("online")} online, {InState("stale")} stale, {InState("withdrawn")} withdrawn, {InState("unknown")} unknown");
+    }
+
     public static void WriteCluster(TextWriter output, JsonElement cluster)
     {
         var self = cluster.Text("selfAddress");
@@ -191,6 +241,8 @@ internal static class Documents
     }
 
     public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
+    private static string OrDash(string text) => text.Length == 0 ? "-" : text;
 
     private static string Views(JsonElement device, string none = "") =>
         device.Items("views").Select(view => $"{view.Text("node")}={view.Text("state")}").ToList() is { Count: > 0 } views

@@ -3,8 +3,9 @@
 //
 // State comes from the node's event stream (GET /api/v1/events: the current state of every entity
 // first, then every change), read with fetch() rather than EventSource so that an Authorization
-// header can go with it. Members come from GET /api/v1/cluster and site links from GET /api/v1/sites,
-// polled; a lamp with the view of a peer site that is stale or down is marked as depending on it. Each board keeps every
+// header can go with it. Members come from GET /api/v1/cluster, site links from GET /api/v1/sites and
+// the XMPP bridge from GET /api/v1/xmpp, polled; a lamp with the view of a peer site that is stale or
+// down, or of an Asterisk server the bridge sees as stale or withdrawn, is marked as depending on it. Each board keeps every
 // entity in a Map but puts only the visible page of tiles in the DOM, and the DOM is touched at most
 // once per animation frame however many events arrive, so 10,000 devices stay cheap.
 'use strict';
@@ -25,6 +26,10 @@
   // Peer sites that are not connected (stale or down): a lamp with their view (@site) depends on them.
   let unsureSites = new Set();
   const unsureViewsOf = d => d.views.filter(v => v.node.startsWith('@') && unsureSites.has(v.node.slice(1)));
+  // Asterisk servers the XMPP bridge sees as stale or withdrawn, by the name of their view (ast:<eid>):
+  // a lamp with such a view depends on a server that went quiet, as one with a quiet site's view does.
+  let unsureAsterisks = new Set();
+  const unsureAsteriskViewsOf = d => d.views.filter(v => unsureAsterisks.has(v.node));
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -43,6 +48,15 @@
   function setAttr(node, name, value) {
     if (node.getAttribute(name) !== value) {
       node.setAttribute(name, value);
+    }
+  }
+
+  // Sets the attribute to a non-empty value, or removes it.
+  function setOrRemoveAttr(node, name, value) {
+    if (value) {
+      setAttr(node, name, value);
+    } else if (node.hasAttribute(name)) {
+      node.removeAttribute(name);
     }
   }
 
@@ -294,12 +308,8 @@
       fill(tile, d) {
         setAttr(tile, 'data-state', d.state);
         setText(tile.children[2], d.state);
-        const unsure = unsureViewsOf(d).map(v => v.node.slice(1));
-        if (unsure.length > 0) {
-          setAttr(tile, 'data-unsure-site', unsure.join(' '));
-        } else if (tile.hasAttribute('data-unsure-site')) {
-          tile.removeAttribute('data-unsure-site');
-        }
+        setOrRemoveAttr(tile, 'data-unsure-site', unsureViewsOf(d).map(v => v.node.slice(1)).join(' '));
+        setOrRemoveAttr(tile, 'data-unsure-eid', unsureAsteriskViewsOf(d).map(v => v.node.slice('ast:'.length)).join(' '));
         setAttr(tile, 'title', [`${d.device}: ${d.state}`, ...d.views.map(v => `  ${v.node}: ${v.state}`)].join('\n'));
       },
       title: d => `${d.device} — ${d.state}`,
@@ -567,6 +577,59 @@
     }
   }
 
+  // ---- XMPP bridge ---------------------------------------------------------------------------
+
+  const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+  function renderXmpp(doc) {
+    const section = $('#xmpp');
+    const state = doc.enabled ? doc.state : 'off';
+    const eids = doc.enabled ? doc.eids : [];
+    setAttr(section, 'data-bridge', state);
+    setAttr($('#xmpp-state'), 'data-state', state);
+    setText($('#xmpp-state'), state);
+    setText($('#xmpp-self'), doc.enabled
+      ? [`${doc.jid} at ${doc.server} · EID ${doc.eid}`, doc.bridge ? `on ${doc.bridge}` : '', `${doc.itemsIn} in / ${doc.itemsOut} out`,
+        doc.lastError ? `last error: ${doc.lastError}` : ''].filter(Boolean).join(' · ')
+      : 'off on this node (turn it on with --xmpp)');
+    const rows = eids.map(e => el('tr', { 'data-eid': e.eid, 'data-state': e.state },
+      el('td', {}, e.eid, el('div', { class: 'addr' }, e.account)),
+      el('td', { class: 'status', 'data-state': e.state }, e.state),
+      el('td', { class: 'when' }, time(e.lastItem)),
+      el('td', {}, String(e.devices))));
+    const none = state === 'unreachable' ? 'the bridge did not answer'
+      : state === 'starting' ? 'the bridge has not started yet'
+        : 'no Asterisk EID seen yet';
+    $('#xmpp tbody').replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: '4' }, none))]));
+
+    const unsure = new Set(eids.filter(e => e.state === 'stale' || e.state === 'withdrawn').map(e => e.view));
+    if (unsure.size !== unsureAsterisks.size || [...unsure].some(v => !unsureAsterisks.has(v))) {
+      unsureAsterisks = unsure;
+      boards.device.touch();
+    }
+    const stale = eids.filter(e => e.state === 'stale').length;
+    const withdrawn = eids.filter(e => e.state === 'withdrawn').length;
+    setAttr(section, 'data-stale', String(stale));
+    const lamps = unsure.size === 0 ? 0 : [...boards.device.items.values()].filter(d => unsureAsteriskViewsOf(d).length > 0).length;
+    setText($('#xmpp-stale'), eids.length === 0 ? ''
+      : `${stale} of ${plural(eids.length, 'Asterisk EID')} stale${withdrawn ? `, ${withdrawn} withdrawn` : ''}`
+        + (lamps === 0 ? '' : ` · ${lamps} lamp${lamps === 1 ? ' depends' : 's depend'} on ${[...unsure].map(v => v.slice('ast:'.length)).join(', ')}: marked dashed`));
+  }
+
+  async function pollXmpp() {
+    for (;;) {
+      try {
+        const res = await fetch('/api/v1/xmpp', { headers: auth.headers(), cache: 'no-store' });
+        if (res.ok) {
+          renderXmpp(await res.json());
+        }
+      } catch (e) {
+        setText($('#xmpp-self'), `xmpp: ${e.message}`);
+      }
+      await sleep(MEMBERS_EVERY_MS);
+    }
+  }
+
   async function pollMembers() {
     for (;;) {
       try {
@@ -605,4 +668,5 @@
   stream.run();
   pollMembers();
   pollSites();
+  pollXmpp();
 })();
