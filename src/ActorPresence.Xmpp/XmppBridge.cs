@@ -151,8 +151,8 @@ public sealed class XmppBridge : IAsyncDisposable
         _loops.Add(Task.Run(() => InboundLoopAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => PublishLoopAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => MonitorLoopAsync(stop), CancellationToken.None));
-        _logger.LogInformation("XMPP bridge started: {Jid} at {Server}:{Port}, pubsub {Service}, EID {Eid}; {Devices} devices and {Mailboxes} mailboxes to follow",
-            _settings.Jid, _settings.Server, _settings.Port, _settings.PubsubService, _settings.Eid, _devices.Count, _mailboxes.Count);
+        _logger.LogInformation("XMPP bridge started: {Jid} at {Server}:{Port}, pubsub {Service}, EID {Eid}; following the cluster's changes",
+            _settings.Jid, _settings.Server, _settings.Port, _settings.PubsubService, _settings.Eid);
     }
 
     // ----- the cluster's side -----

@@ -241,6 +241,19 @@ public sealed class XmppBridgeTests(XmppCluster cluster, ITestOutputHelper outpu
         {
             Assert.NotNull(await n.Api.GetAsync("/api/v1/devices/PJSIP/4003"));
         }
+
+        // The bridge's node counted all of it.
+        var bridge = (await XmppAsync(node)).GetProperty("bridge").GetString();
+        using var http = new HttpClient { BaseAddress = cluster.Alive.Single(n => n.Launch.RemotingAddress == bridge).Launch.HttpAddress };
+        var metrics = await PrometheusText.ScrapeAsync(http);
+        foreach (var reason in new[] { "state", "eid", "counts" })
+        {
+            Assert.True(metrics.Sum("actorpresence_xmpp_refusals_total", ("reason", reason)) >= 1, $"no refusal for {reason}:\n{metrics.Text}");
+        }
+        Assert.True(metrics.Sum("actorpresence_xmpp_disconnects_total", ("reason", "oversized")) >= 1, metrics.Text);
+        Assert.True(metrics.Sum("actorpresence_xmpp_connects_total") >= 3, metrics.Text);
+        Assert.Equal(1, metrics.Sum("actorpresence_xmpp_connected"));
+        Assert.True(metrics.Sum("actorpresence_xmpp_items_in_total", ("kind", "device")) >= 1, metrics.Text);
     }
 
     [Fact]
