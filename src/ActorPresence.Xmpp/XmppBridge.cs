@@ -728,6 +728,8 @@ public sealed class XmppBridge : IAsyncDisposable
         var inFlight = new List<Task>();
         var tokens = (double)_settings.PublishRate;
         var refilled = _clock.GetTimestamp();
+        // One wait on the wake-up signal at a time: a wait left behind would take a later signal for itself.
+        Task? wake = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -752,13 +754,13 @@ public sealed class XmppBridge : IAsyncDisposable
                 }
                 if (payload is null)
                 {
-                    if (inFlight.Count > 0)
+                    wake ??= _wake.WaitAsync(cancellationToken);
+                    // Woken by a change, by an answer that frees the window, or after a second (a connection came).
+                    await Task.WhenAny(inFlight.Count > 0 ? Task.WhenAny(inFlight) : Task.Delay(TimeSpan.FromSeconds(1), _clock, cancellationToken), wake).ConfigureAwait(false);
+                    if (wake.IsCompleted)
                     {
-                        await Task.WhenAny(Task.WhenAny(inFlight), _wake.WaitAsync(cancellationToken)).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await _wake.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                        await wake.ConfigureAwait(false);
+                        wake = null;
                     }
                     continue;
                 }

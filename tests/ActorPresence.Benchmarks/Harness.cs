@@ -28,17 +28,18 @@ public sealed record HarnessOptions(
     IReadOnlyList<int> SiteRates,
     int SiteResyncDevices,
     int SipSubscriptions,
-    int SipRate)
+    int SipRate,
+    int XmppRate)
 {
     public static HarnessOptions Full(string outDir) => new(
         false, [3, 5], [1_000, 5_000, 20_000], [1_000, 5_000], [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000],
         TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 100_000, 10_000, 20_000, 24, true, TimeSpan.FromSeconds(120), outDir,
-        [1_000, 5_000], 100_000, 10_000, 1_000);
+        [1_000, 5_000], 100_000, 10_000, 1_000, 500);
 
     public static HarnessOptions QuickRun(string outDir) => new(
         true, [3], [1_000], [500], [5_000],
         TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 1_000, 500, 1_000, 24, false, TimeSpan.FromSeconds(20), outDir,
-        [1_000], 2_000, 1_000, 500);
+        [1_000], 2_000, 1_000, 500, 200);
 }
 
 /// <summary>
@@ -102,6 +103,10 @@ public sealed partial class Harness
             if (Selected("SIP edge"))
             {
                 await _phases.RunAsync("SIP edge", () => SipAsync(Path.Combine(work, "sip")), "the SIP figures");
+            }
+            if (Selected("XMPP bridge"))
+            {
+                await _phases.RunAsync("XMPP bridge", () => XmppAsync(Path.Combine(work, "xmpp")), "the XMPP figures");
             }
             if (Selected("Redis baseline"))
             {

@@ -32,6 +32,10 @@ public static class Report
     public const string HttpNotifyPath = "http-notify";
     /// <summary>... and, beside it in the same run, HTTP write → SSE on the SIP edge's node.</summary>
     public const string HttpSseBesideSipPath = "http-sse-sip";
+    /// <summary>The XMPP bridge: an HTTP write on one node → the item an Asterisk stand-in reads from the XMPP server.</summary>
+    public const string HttpXmppPath = "http-xmpp";
+    /// <summary>The XMPP bridge taking in a burst of items from one Asterisk stand-in.</summary>
+    public const string XmppIn = "xmpp-in";
     public const string NewNodeFullState = "new-node-full-state";
     public const string PartitionConvergence = "partition-convergence";
     public const string RestartUp = "restart-up";

@@ -8,17 +8,20 @@ request. The test drives it one command per line on stdin and reads one line per
   devstate DEVICE STATE [CACHABLE]   publish a device state (cachable 1 by default)
   mwi MAILBOX@CONTEXT NEW OLD         publish message-waiting counts
   item NODE ID PAYLOAD                publish any payload (for items the bridge must refuse)
+  burst COUNT PREFIX STATE            publish COUNT device states, PREFIX1 … PREFIXCOUNT, at once
   offline / online                    leave (unavailable) and come back
   quit
 
-  ready | online | offline | published ID | refused ID CONDITION
-  item {JSON}                         every pubsub item received: node, id, publisher, and its payload's
-                                      element, namespace, attributes, text and children's texts
+  ready | online | offline | publishing ID | result ID | refused ID CONDITION | burst COUNT T0 T1
+  item {JSON}                         every pubsub item received: node, id, publisher, t (when it was
+                                      read, Unix seconds), and its payload's element, namespace,
+                                      attributes, text and children's texts
 
 Runs on Debian's /usr/bin/python3 with python3-slixmpp.
 """
 import asyncio
 import json
+import time
 import sys
 
 import slixmpp
@@ -97,7 +100,7 @@ class StandIn(slixmpp.ClientXMPP):
             return
         for item in items.findall("{%s}item" % EVENT):
             report = {"node": items.get("node"), "id": item.get("id"), "publisher": item.get("publisher"),
-                      "payloads": len(item)}
+                      "payloads": len(item), "t": time.time()}
             if len(item):
                 payload = item[0]
                 namespace, _, name = payload.tag[1:].partition("}")
@@ -106,15 +109,23 @@ class StandIn(slixmpp.ClientXMPP):
                                "children": [[child.tag.split("}")[-1], child.text or ""] for child in payload]})
             say("item", json.dumps(report, separators=(",", ":")))
 
-    def publish(self, node, item_id, payload):
+    def publish(self, node, item_id, payload, quiet=False):
         ident = self.mid()
         self.send_raw('<iq type="set" to="%s" from="%s" id="%s"><pubsub xmlns="%s"><publish node="%s"><item id="%s">%s</item></publish></pubsub></iq>'
                       % (self.service, self.boundjid.full, ident, PUBSUB, node, escape(item_id), payload))
-        say("publishing", ident)
+        if not quiet:
+            say("publishing", ident)
 
     def devstate(self, device, state, cachable="1"):
         self.publish("device_state", device,
                      '<state xmlns="%s" eid="%s" cachable="%s">%s</state>' % (ASTERISK, self.eid, cachable, state))
+
+    def burst(self, count, prefix, state):
+        start = time.time()
+        for n in range(1, int(count) + 1):
+            self.publish("device_state", prefix + str(n),
+                         '<state xmlns="%s" eid="%s" cachable="1">%s</state>' % (ASTERISK, self.eid, state), quiet=True)
+        say("burst", count, start, time.time())
 
     def mwi(self, mailbox, new, old):
         self.publish("message_waiting", mailbox,
@@ -139,6 +150,8 @@ async def commands(client, host, port):
                 client.devstate(*words[1:])
             elif command == "mwi":
                 client.mwi(*words[1:])
+            elif command == "burst":
+                client.burst(*words[1:])
             elif command == "item":
                 client.publish(words[1], words[2], words[3])
             elif command == "offline":
