@@ -277,8 +277,10 @@ public sealed class XmppBridge : IAsyncDisposable
     }
 
     /// <summary>Queues everything again (after a connect, an Asterisk's return, or on the republish period).</summary>
-    private void OfferEverything()
+    /// <param name="reason">connect, return or period (for the metric).</param>
+    private void OfferEverything(string reason)
     {
+        XmppMetrics.Republished(reason);
         lock (_gate)
         {
             foreach (var id in _devices.Keys)
@@ -332,7 +334,7 @@ public sealed class XmppBridge : IAsyncDisposable
                 XmppMetrics.Connected();
                 _logger.LogInformation("XMPP bridge connected as {Jid} ({Mechanism}); publishing the site's state", connection.FullJid, connection.Mechanism);
                 backoff = _settings.ReconnectMin;
-                OfferEverything();
+                OfferEverything("connect");
                 await connection.Completion.ConfigureAwait(false);
                 throw new XmppProtocolException("closed", "the connection ended");
             }
@@ -618,7 +620,7 @@ public sealed class XmppBridge : IAsyncDisposable
         if (cameBack)
         {
             _logger.LogInformation("XMPP bridge: {Account} is available again; publishing the site's state for it", from);
-            OfferEverything();
+            OfferEverything("return");
         }
     }
 
@@ -790,8 +792,20 @@ public sealed class XmppBridge : IAsyncDisposable
             await connection.RequestAsync(id => AsteriskItems.PublishIq(id, _settings.PubsubService, node, key.Id, payload), cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
-                _published[key] = payload;
                 _itemsOut++;
+                if (key.Device && payload == AsteriskItems.DevicePayload(DeviceState.Invalid, _settings.Eid) && !_pending.ContainsKey(key))
+                {
+                    // Withdrawn everywhere: nothing left to remember of it (unless it has come back meanwhile).
+                    _published.Remove(key);
+                    if (_devices.TryGetValue(key.Id, out var device) && device.Views.Count == 0)
+                    {
+                        _devices.Remove(key.Id);
+                    }
+                }
+                else
+                {
+                    _published[key] = payload;
+                }
             }
             XmppMetrics.ItemOut(key.Device ? "device" : "mailbox", "ok");
         }
@@ -830,7 +844,7 @@ public sealed class XmppBridge : IAsyncDisposable
                 if (_connection is not null && _clock.GetUtcNow() >= _nextRepublish)
                 {
                     _logger.LogInformation("XMPP bridge: the periodic republish of the site's state");
-                    OfferEverything();
+                    OfferEverything("period");
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

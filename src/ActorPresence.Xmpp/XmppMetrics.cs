@@ -28,6 +28,9 @@ internal static class XmppMetrics
     private static readonly Counter<long> Disconnects = Meter.CreateCounter<long>(
         "actorpresence.xmpp.disconnects", description: "Connections lost or refused, by reason (closed, timeout, tls, auth, oversized, malformed, stream-error, …)");
 
+    private static readonly Counter<long> Republishes = Meter.CreateCounter<long>(
+        "actorpresence.xmpp.republishes", description: "Full publishes of the site's state, by reason (connect, return of an Asterisk account, period)");
+
     private static readonly Counter<long> Withdrawals = Meter.CreateCounter<long>(
         "actorpresence.xmpp.views.withdrawn", description: "Device views of Asterisk servers withdrawn after expire-after");
 
@@ -68,6 +71,8 @@ internal static class XmppMetrics
     public static void Disconnected(string reason) => Disconnects.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public static void Withdrawn(int views) => Withdrawals.Add(views);
+
+    public static void Republished(string reason) => Republishes.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     private static long Observe(Func<XmppBridge, long> value)
     {

@@ -17,7 +17,7 @@ public sealed class XmppClusterCollection : ICollectionFixture<XmppCluster>
 /// <summary>
 /// A private ejabberd and three node processes with the XMPP bridge on (it runs on one of them), reaching
 /// the server through a <see cref="DropProxy"/>. The bridge's limits are small so the tests see them:
-/// stanzas of 16 KiB at most, expire-after 3 s, a quick reconnect.
+/// stanzas of 16 KiB at most, expire-after 3 s, a republish every 6 s, a quick reconnect.
 /// </summary>
 public sealed class XmppCluster : IAsyncLifetime
 {
@@ -38,7 +38,7 @@ public sealed class XmppCluster : IAsyncLifetime
     {
         Server = await Ejabberd.StartAsync();
         await Server.RegisterAsync("bridge", "bridge-pw");
-        for (var i = 1; i <= 5; i++)
+        for (var i = 1; i <= 6; i++)
         {
             await Server.RegisterAsync($"asterisk{i}", $"ast-pw-{i}");
         }
@@ -64,6 +64,7 @@ public sealed class XmppCluster : IAsyncLifetime
                   request-timeout = 5s
                   reconnect-min = 200ms
                   reconnect-max = 1s
+                  republish-interval = 6s
                 }
                 """));
             Nodes.Add(NodeProcess.Start(new NodeLaunch(name, Path.Combine(_work, name), "127.0.0.1", remoting[i], "127.0.0.1", NodeProcess.FreePort(),
@@ -127,6 +128,10 @@ public sealed class XmppBridgeTests(XmppCluster cluster, ITestOutputHelper outpu
         Assert.Equal("1", ringing.GetProperty("attrs").GetProperty("cachable").GetString());
         Assert.Equal("bridge@localhost", Bare(ringing.GetProperty("publisher").GetString()));
 
+        // XMPP has no delete: a lamp whose last view goes is published as INVALID (neutral in Asterisk).
+        await b.Api.WithdrawDeviceAsync("PJSIP/2000");
+        await AwaitItemAsync(asterisk, DeviceNode, "PJSIP/2000", i => Text(i) == "INVALID");
+
         // A device both sides see: the server is told only this site's own views (NOT_INUSE), never
         // its own INUSE back.
         await c.Api.SetDeviceAsync("PJSIP/1000", "NOT_INUSE");
@@ -189,11 +194,12 @@ public sealed class XmppBridgeTests(XmppCluster cluster, ITestOutputHelper outpu
 
         // It comes back: the bridge publishes the site's state again for it.
         var before = Count(asterisk, DeviceNode, "PJSIP/3001");
+        var returns = await BridgeMetricAsync("actorpresence_xmpp_republishes_total", ("reason", "return"));
         await asterisk.SendAsync("online");
-        await AwaitAssertAsync(() =>
+        await AwaitAssertAsync(async () =>
         {
+            Assert.True(await BridgeMetricAsync("actorpresence_xmpp_republishes_total", ("reason", "return")) > returns);
             Assert.True(Count(asterisk, DeviceNode, "PJSIP/3001") > before, asterisk.Output);
-            return Task.CompletedTask;
         }, Wait);
         await AwaitAssertAsync(async () => Assert.Equal("online", await EidStateAsync(node, Eid)), Wait);
     }
@@ -320,7 +326,34 @@ public sealed class XmppBridgeTests(XmppCluster cluster, ITestOutputHelper outpu
         }, Wait);
     }
 
+    [Fact]
+    public async Task The_bridge_publishes_the_sites_state_again_on_its_period_though_nothing_changed()
+    {
+        await AwaitReadyAsync();
+        await using var asterisk = await StandInAsync(6, "02:00:00:00:00:06");
+        await cluster.Alive[0].Api.SetDeviceAsync("PJSIP/6000", "BUSY");
+        await AwaitItemAsync(asterisk, DeviceNode, "PJSIP/6000", i => Text(i) == "BUSY");
+        var periods = await BridgeMetricAsync("actorpresence_xmpp_republishes_total", ("reason", "period"));
+        var before = Count(asterisk, DeviceNode, "PJSIP/6000");
+
+        // No write, no reconnect, no return: the period (6 s here) alone sends it again.
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.True(await BridgeMetricAsync("actorpresence_xmpp_republishes_total", ("reason", "period")) > periods);
+            Assert.True(Count(asterisk, DeviceNode, "PJSIP/6000") > before, asterisk.Output);
+        }, Wait);
+        Assert.Equal("BUSY", Text(asterisk.Items.Last(i => i.GetProperty("id").GetString() == "PJSIP/6000")));
+    }
+
     // ----- helpers -----
+
+    /// <summary>A metric's sum on the node running the bridge now.</summary>
+    private async Task<double> BridgeMetricAsync(string name, params (string Label, string Value)[] labels)
+    {
+        var bridge = (await XmppAsync(cluster.Alive[0])).GetProperty("bridge").GetString();
+        using var http = new HttpClient { BaseAddress = cluster.Alive.Single(n => n.Launch.RemotingAddress == bridge).Launch.HttpAddress };
+        return (await PrometheusText.ScrapeAsync(http)).Sum(name, labels);
+    }
 
     /// <summary>Waits until the three nodes form a cluster (the first test to run) and the bridge is connected.</summary>
     private async Task AwaitReadyAsync()
