@@ -27,6 +27,7 @@ public sealed class SiteGateway : IAsyncDisposable
     private readonly Dictionary<SiteId, PeerStatus> _peers;
     private readonly Dictionary<SiteId, FederationPeer> _addresses;
     private readonly ConcurrentDictionary<SiteId, CancellationTokenSource> _accepted = new();
+    private readonly ConcurrentDictionary<SiteId, CancellationTokenSource> _dialed = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private readonly SiteWriter _writer;
@@ -155,7 +156,10 @@ public sealed class SiteGateway : IAsyncDisposable
         catch (OperationCanceledException) when (session.IsCancellationRequested)
         {
             _logger.LogInformation("Site link from {Peer} closed ({Why})", peer,
-                _stop.IsCancellationRequested ? "this gateway is stopping" : callCancelled.IsCancellationRequested ? "the peer ended the call" : "a newer stream replaced it");
+                _stop.IsCancellationRequested ? "this gateway is stopping"
+                : callCancelled.IsCancellationRequested ? "the peer ended the call"
+                : status.Expired ? $"silent for {_settings.ExpireAfter.TotalSeconds:F0} s"
+                : "a newer stream replaced it");
         }
         catch (SiteLinkViolation e)
         {
@@ -190,12 +194,15 @@ public sealed class SiteGateway : IAsyncDisposable
             foreach (var address in peer.Addresses)
             {
                 var session = new LinkSession(peer.Site, _table, _settings, status, _writer, _clock, _logger);
+                // Ended by MonitorAsync when the peer stays silent for expire-after (see EndSessions).
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _dialed[peer.Site] = silence;
                 try
                 {
                     using var channel = Channel(peer.Site, address);
                     var client = new SiteLink.SiteLinkClient(channel);
-                    using var call = client.Link(cancellationToken: cancellationToken);
-                    await session.RunAsync(call.ResponseStream, call.RequestStream, cancellationToken).ConfigureAwait(false);
+                    using var call = client.Link(cancellationToken: silence.Token);
+                    await session.RunAsync(call.ResponseStream, call.RequestStream, silence.Token).ConfigureAwait(false);
                     _logger.LogInformation("Site link to {Peer} via {Address} ended by the peer", peer.Site, address);
                 }
                 catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -204,7 +211,9 @@ public sealed class SiteGateway : IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    var why = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message;
+                    var why = silence.IsCancellationRequested
+                        ? $"silent for {_settings.ExpireAfter.TotalSeconds:F0} s; dialling again"
+                        : e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message;
                     if (session.HelloReceived.IsCompleted)
                     {
                         _logger.LogWarning("Site link to {Peer} via {Address} lost: {Reason}", peer.Site, address, why);
@@ -213,6 +222,10 @@ public sealed class SiteGateway : IAsyncDisposable
                     {
                         _logger.LogInformation("Site link to {Peer}: {Address} did not take the link: {Reason}", peer.Site, address, why);
                     }
+                }
+                finally
+                {
+                    _dialed.TryRemove(new KeyValuePair<SiteId, CancellationTokenSource>(peer.Site, silence));
                 }
                 if (session.HelloReceived.IsCompleted)
                 {
@@ -273,6 +286,7 @@ public sealed class SiteGateway : IAsyncDisposable
                 {
                     if (status.Check(_clock.GetUtcNow(), _settings.StaleAfter, _settings.ExpireAfter))
                     {
+                        await EndSessionsAsync(status.Site).ConfigureAwait(false);
                         await ExpireAsync(status.Site, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -280,6 +294,30 @@ public sealed class SiteGateway : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Ends the streams with a peer silent for expire-after, so that the dialling side dials again. HTTP/2
+    /// pings were meant to end such a connection, but a connection whose bytes a network holds back (rather
+    /// than drops) was seen to stay open and silent long after the network returned, with neither side's
+    /// ping timing out; a new connection carries the link at once.
+    /// </summary>
+    private async Task EndSessionsAsync(SiteId peer)
+    {
+        foreach (var sessions in new[] { _dialed, _accepted })
+        {
+            if (sessions.TryGetValue(peer, out var session))
+            {
+                try
+                {
+                    await session.CancelAsync().ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // That session ended on its own meanwhile.
+                }
+            }
         }
     }
 
