@@ -31,9 +31,11 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
         await PutAsync(cluster.B, "/api/v1/devices/PJSIP/2001", new { state = "INUSE" });
         var sincePut = Stopwatch.StartNew();
         await Expect(lamp).ToHaveAttributeAsync("data-state", "INUSE", WithinASecond);
+        // Read before the colour check, one more round trip to the browser that is not the lamp's time.
+        var lit = sincePut.Elapsed;
         await Expect(lamp.Locator(".dot")).ToHaveCSSAsync("background-color", Red, new() { Timeout = 50 });
-        Output.WriteLine($"lamp red {sincePut.ElapsedMilliseconds} ms after the PUT on B returned");
-        Assert.True(sincePut.Elapsed < TimeSpan.FromSeconds(1), $"lamp changed after {sincePut.ElapsedMilliseconds} ms");
+        Output.WriteLine($"lamp red {lit.TotalMilliseconds:F0} ms after the PUT on B returned");
+        Assert.True(lit < TimeSpan.FromSeconds(1), $"lamp changed after {lit.TotalMilliseconds:F0} ms");
 
         await Chromium.ScreenshotAsync(page, "board-device.png");
     }
@@ -83,9 +85,12 @@ public sealed class LiveBoardTests(BoardCluster cluster, ITestOutputHelper outpu
         await PutAsync(cluster.B, "/api/v1/mailboxes/2001@default", new { @new = 3, old = 4, urgent = 1 });
         var sincePut = Stopwatch.StartNew();
         await Expect(lamp).ToHaveAttributeAsync("data-mwi", "on", WithinASecond);
+        // The time the lamp took, read before the colour is checked (that check is one more round trip
+        // to the browser, which counted against the second when it was read afterwards).
+        var lit = sincePut.Elapsed;
         await Expect(lamp.Locator(".dot")).ToHaveCSSAsync("background-color", MwiOn, new() { Timeout = 50 });
-        Output.WriteLine($"MWI lamp on {sincePut.ElapsedMilliseconds} ms after the PUT on B returned");
-        Assert.True(sincePut.Elapsed < TimeSpan.FromSeconds(1), $"lamp changed after {sincePut.ElapsedMilliseconds} ms");
+        Output.WriteLine($"MWI lamp on {lit.TotalMilliseconds:F0} ms after the PUT on B returned");
+        Assert.True(lit < TimeSpan.FromSeconds(1), $"lamp changed after {lit.TotalMilliseconds:F0} ms");
         await Expect(lamp).ToHaveAttributeAsync("data-new", "3");
         await Expect(lamp).ToHaveAttributeAsync("data-urgent", "1");
         await Expect(lamp.Locator(".st")).ToHaveTextAsync("3/4 !1");
