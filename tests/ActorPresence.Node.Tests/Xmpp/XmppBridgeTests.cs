@@ -77,7 +77,6 @@ public sealed class XmppCluster : IAsyncLifetime
         foreach (var node in Nodes)
         {
             node.Dispose();
-            File.WriteAllText($"/tmp/xmpp-{node.Name}.log", node.LogTail(400));
         }
         await Proxy.DisposeAsync();
         await Server.DisposeAsync();
