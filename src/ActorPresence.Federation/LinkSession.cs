@@ -8,10 +8,11 @@ namespace ActorPresence.Federation;
 /// <summary>Where a session writes what a peer sent: the gateway's internal writes into this cluster.</summary>
 internal interface ISiteWriter
 {
-    Task ApplyAsync(SiteId peer, Inbound entry, CancellationToken cancellationToken);
+    /// <summary>Writes entries of one frame (at most one per entity); done when every one is answered.</summary>
+    Task ApplyAsync(SiteId peer, IReadOnlyCollection<Inbound> entries, CancellationToken cancellationToken);
 
-    /// <summary>Withdraws the peer's view of a device (its aggregate expired or was not refreshed).</summary>
-    Task WithdrawAsync(SiteId peer, DeviceId device, CancellationToken cancellationToken);
+    /// <summary>Withdraws the peer's views of these devices (its aggregates expired or were not refreshed).</summary>
+    Task WithdrawAsync(SiteId peer, IReadOnlyCollection<DeviceId> devices, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -31,9 +32,6 @@ internal sealed class LinkSession(
     ILogger logger)
 {
     public const uint Version = 1;
-
-    /// <summary>Writes into this cluster from one frame that run at once.</summary>
-    private const int ApplyParallelism = 64;
 
     /// <summary>Violations logged per session; the rest only counted.</summary>
     private const int LoggedViolations = 20;
@@ -310,10 +308,7 @@ internal sealed class LinkSession(
                 });
             }
         }
-        await Parallel.ForEachAsync(
-            byKey.Values,
-            new ParallelOptions { MaxDegreeOfParallelism = ApplyParallelism, CancellationToken = cancellationToken },
-            async (inbound, ct) => await writer.ApplyAsync(peer, inbound, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        await writer.ApplyAsync(peer, byKey.Values, cancellationToken).ConfigureAwait(false);
         status.Received(byKey.Count, lag);
     }
 
@@ -331,11 +326,8 @@ internal sealed class LinkSession(
         var started = _refreshed is null ? clock.GetTimestamp() : _snapshotStarted;
         var (entries, bytes) = _refreshed is null ? (0L, 0L) : (_snapshotEntries, _snapshotBytes);
         _refreshed = null;
-        var stale = table.DevicesWithViewOf(peer).Where(id => !refreshed.Contains(id)).ToList();
-        await Parallel.ForEachAsync(
-            stale,
-            new ParallelOptions { MaxDegreeOfParallelism = ApplyParallelism, CancellationToken = cancellationToken },
-            async (id, ct) => await writer.WithdrawAsync(peer, new DeviceId(id), ct).ConfigureAwait(false)).ConfigureAwait(false);
+        var stale = table.DevicesWithViewOf(peer).Where(id => !refreshed.Contains(id)).Select(id => new DeviceId(id)).ToList();
+        await writer.WithdrawAsync(peer, stale, cancellationToken).ConfigureAwait(false);
         var seconds = clock.GetElapsedTime(started).TotalSeconds;
         status.SnapshotReceived(new SnapshotReceipt(entries, seconds, bytes));
         logger.LogInformation("Site link from {Peer}: snapshot of {Entries} entries ({Bytes} bytes) received and applied in {Seconds:F2} s; {Withdrawn} device view(s) it no longer holds withdrawn",

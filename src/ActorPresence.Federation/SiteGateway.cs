@@ -325,21 +325,18 @@ public sealed class SiteGateway : IAsyncDisposable
     /// went away. Its mailbox and presence values stay (they name the site they came from).</summary>
     private async Task ExpireAsync(SiteId peer, CancellationToken cancellationToken)
     {
-        var devices = _table.DevicesWithViewOf(peer);
-        var failed = 0;
-        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (id, ct) =>
+        var devices = _table.DevicesWithViewOf(peer).Select(id => new DeviceId(id)).ToList();
+        try
         {
-            try
-            {
-                await _writer.WithdrawAsync(peer, new DeviceId(id), ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Interlocked.Increment(ref failed);
-            }
-        }).ConfigureAwait(false);
-        _logger.LogWarning("Site {Peer} silent for {Seconds:F0} s: its views of {Devices} device(s) withdrawn{Failed}",
-            peer, _settings.ExpireAfter.TotalSeconds, devices.Count - failed, failed > 0 ? $" ({failed} failed; the next snapshot will retry)" : "");
+            await _writer.WithdrawAsync(peer, devices, cancellationToken).ConfigureAwait(false);
+            _logger.LogWarning("Site {Peer} silent for {Seconds:F0} s: its views of {Devices} device(s) withdrawn",
+                peer, _settings.ExpireAfter.TotalSeconds, devices.Count);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError(e, "Site {Peer} silent for {Seconds:F0} s: withdrawing its views of {Devices} device(s) failed; the next snapshot will retry",
+                peer, _settings.ExpireAfter.TotalSeconds, devices.Count);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -355,18 +352,22 @@ public sealed class SiteGateway : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>Writes what peers send into this cluster, through the gateway's internal writes.</summary>
+    /// <summary>Writes what peers send into this cluster, through the gateway's internal writes, many
+    /// entities of a kind in one message to its manager.</summary>
     private sealed class SiteWriter(ActorPresenceService service) : ISiteWriter
     {
-        public Task ApplyAsync(SiteId peer, Inbound entry, CancellationToken cancellationToken) => entry switch
+        public Task ApplyAsync(SiteId peer, IReadOnlyCollection<Inbound> entries, CancellationToken cancellationToken)
         {
-            InboundDevice d => service.SetSiteViewAsync(d.Device, peer, d.State, cancellationToken),
-            InboundMailbox m => service.ImportMailboxAsync(m.Mailbox, m.Counts, m.Ticks, m.Writer, peer, cancellationToken),
-            InboundPresence p => service.ImportPresenceAsync(p.Presentity, p.Presence, p.Ticks, p.Writer, peer, cancellationToken),
-            _ => Task.CompletedTask,
-        };
+            var devices = entries.OfType<InboundDevice>().Select(d => (d.Device, d.State)).ToList();
+            var mailboxes = entries.OfType<InboundMailbox>().Select(m => (m.Mailbox, m.Counts, m.Ticks, m.Writer)).ToList();
+            var presences = entries.OfType<InboundPresence>().Select(p => (p.Presentity, p.Presence, p.Ticks, p.Writer)).ToList();
+            return Task.WhenAll(
+                service.SetSiteViewsAsync(peer, devices, cancellationToken),
+                service.ImportMailboxesAsync(peer, mailboxes, cancellationToken),
+                service.ImportPresencesAsync(peer, presences, cancellationToken));
+        }
 
-        public Task WithdrawAsync(SiteId peer, DeviceId device, CancellationToken cancellationToken) =>
-            service.SetSiteViewAsync(device, peer, null, cancellationToken);
+        public Task WithdrawAsync(SiteId peer, IReadOnlyCollection<DeviceId> devices, CancellationToken cancellationToken) =>
+            service.SetSiteViewsAsync(peer, devices.Select(d => (d, (DeviceState?)null)).ToList(), cancellationToken);
     }
 }

@@ -113,20 +113,6 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
 
     // ----- the gateway's writes (site links): internal, so no embedding host writes in a site's name -----
 
-    /// <summary>Sets (or, with a null state, withdraws) <paramref name="site"/>'s aggregate of a device: the
-    /// view <c>@site</c>, aggregated with this site's views by the same rule.</summary>
-    internal async Task<WriteResult<DeviceSnapshot>> SetSiteViewAsync(DeviceId device, SiteId site, DeviceState? state, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        NotOwnSite(site);
-        if (state is { } defined && !DeviceStateNames.IsDefined(defined))
-        {
-            throw new ValidationException("state", $"must be a defined device state (got {(int)defined})");
-        }
-        var ack = await WriteAsync(EntityKind.Device, device.Value, new SetSiteView(site, state), cancellationToken);
-        return new(ack.Changed, DeviceOf(device, ack.State));
-    }
-
     /// <summary>Sets (or, with a null state, withdraws) what the Asterisk server <paramref name="eid"/> published of a
     /// device: the view <c>ast:&lt;eid&gt;</c>, aggregated with the nodes' views by the same rule (the SIP edge).</summary>
     /// <param name="renew">Write the state again with a new stamp even if the view holds it (renews its lease).</param>
@@ -142,24 +128,103 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return new(ack.Changed, DeviceOf(device, ack.State));
     }
 
-    /// <summary>Brings in mailbox counts that <paramref name="writer"/> of <paramref name="site"/> wrote at
-    /// <paramref name="ticks"/> (its stamp): they replace this site's value only if that stamp is newer.
-    /// False when they lost, or were already held.</summary>
-    internal async Task<bool> ImportMailboxAsync(MailboxId mailbox, MailboxCounts counts, long ticks, NodeName writer, SiteId site, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sets (or, with a null state, withdraws) <paramref name="site"/>'s aggregates of devices: the view
+    /// <c>@site</c>, aggregated with this site's views by the same rule. Many at once (a snapshot, an
+    /// expiry), with no entity actor created for a device that has none here. Returns how many views
+    /// changed.
+    /// </summary>
+    internal Task<int> SetSiteViewsAsync(SiteId site, IReadOnlyCollection<(DeviceId Device, DeviceState? State)> views, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(mailbox);
-        ArgumentNullException.ThrowIfNull(counts);
-        var entry = new MailboxEntry(ImportedStamp(ticks, writer, site), counts);
-        return (await WriteAsync(EntityKind.Mailbox, mailbox.Value, new Import(mailbox.Value, entry), cancellationToken)).Changed;
+        ArgumentNullException.ThrowIfNull(views);
+        NotOwnSite(site);
+        var writes = new List<IEntityMessage>(views.Count);
+        foreach (var (device, state) in views)
+        {
+            ArgumentNullException.ThrowIfNull(device);
+            if (state is { } defined && !DeviceStateNames.IsDefined(defined))
+            {
+                throw new ValidationException("state", $"must be a defined device state (got {(int)defined})");
+            }
+            writes.Add(new Write(device.Value, new SetSiteView(site, state)));
+        }
+        return WriteManyAsync(EntityKind.Device, writes, cancellationToken);
     }
 
-    /// <summary>As <see cref="ImportMailboxAsync"/>, for a presentity.</summary>
-    internal async Task<bool> ImportPresenceAsync(PresentityId presentity, Presence presence, long ticks, NodeName writer, SiteId site, CancellationToken cancellationToken = default)
+    /// <summary>Brings in mailbox counts that a node of <paramref name="site"/> wrote, each with that node's
+    /// stamp (ticks and name): they replace this site's value only if that stamp is newer. Returns how
+    /// many won (the others lost, or were already held).</summary>
+    internal Task<int> ImportMailboxesAsync(SiteId site, IReadOnlyCollection<(MailboxId Mailbox, MailboxCounts Counts, long Ticks, NodeName Writer)> values, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(presentity);
-        ArgumentNullException.ThrowIfNull(presence);
-        var entry = new PresenceEntry(ImportedStamp(ticks, writer, site), presence);
-        return (await WriteAsync(EntityKind.Presence, presentity.Value, new Import(presentity.Value, entry), cancellationToken)).Changed;
+        ArgumentNullException.ThrowIfNull(values);
+        var writes = new List<IEntityMessage>(values.Count);
+        foreach (var (mailbox, counts, ticks, writer) in values)
+        {
+            ArgumentNullException.ThrowIfNull(mailbox);
+            ArgumentNullException.ThrowIfNull(counts);
+            writes.Add(new Import(mailbox.Value, new MailboxEntry(ImportedStamp(ticks, writer, site), counts)));
+        }
+        return WriteManyAsync(EntityKind.Mailbox, writes, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ImportMailboxesAsync"/>, for presentities.</summary>
+    internal Task<int> ImportPresencesAsync(SiteId site, IReadOnlyCollection<(PresentityId Presentity, Presence Presence, long Ticks, NodeName Writer)> values, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var writes = new List<IEntityMessage>(values.Count);
+        foreach (var (presentity, presence, ticks, writer) in values)
+        {
+            ArgumentNullException.ThrowIfNull(presentity);
+            ArgumentNullException.ThrowIfNull(presence);
+            writes.Add(new Import(presentity.Value, new PresenceEntry(ImportedStamp(ticks, writer, site), presence)));
+        }
+        return WriteManyAsync(EntityKind.Presence, writes, cancellationToken);
+    }
+
+    /// <summary>Writes per message to a manager: one message holds its manager for about a millisecond.</summary>
+    internal const int WritesPerMessage = 1_000;
+
+    /// <summary>
+    /// Sends <paramref name="writes"/> (all validated, so none is refused for its input) to the kind's
+    /// manager in messages of <see cref="WritesPerMessage"/>, all at once, and waits for every answer:
+    /// each message's within the write timeout of the previous one's. Throws the first failure, or
+    /// <see cref="WriteOutcomeUnknownException"/> when a message's writes were not all answered in time.
+    /// </summary>
+    private async Task<int> WriteManyAsync(EntityKind kind, List<IEntityMessage> writes, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 0)
+        {
+            return 0;
+        }
+        var manager = Manager(kind);
+        var provider = ((ExtendedActorSystem)runtime.System).Provider;
+        var sent = new List<(ManyAnswers Answers, IReadOnlyList<IEntityMessage> Writes)>();
+        foreach (var chunk in writes.Chunk(WritesPerMessage))
+        {
+            var answers = new ManyAnswers(provider, chunk.Length);
+            manager.Tell(new WriteMany(chunk, answers));
+            sent.Add((answers, chunk));
+        }
+        var changed = 0;
+        foreach (var (answers, chunk) in sent)
+        {
+            ManyOutcome outcome;
+            try
+            {
+                outcome = await answers.Outcome.WaitAsync(Settings.WriteTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException e)
+            {
+                var which = chunk.Count == 1 ? chunk[0].Id : $"{chunk[0].Id}' and {chunk.Count - 1} other(s) of the same batch, up to '{chunk[^1].Id}";
+                throw new WriteOutcomeUnknownException(kind, which, Settings.WriteTimeout, e);
+            }
+            if (outcome.FirstFailure is { } failure)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+            changed += outcome.Changed;
+        }
+        return changed;
     }
 
     private Stamp ImportedStamp(long ticks, NodeName writer, SiteId site)

@@ -12,7 +12,20 @@ namespace ActorPresence.Entities;
 
 /// <summary>What every entity actor of one kind on one node shares (one object, not a copy per actor).</summary>
 /// <param name="Outbox">Where local changes go: the direct path and the local replica.</param>
-internal sealed record EntityShared(EntityModel Model, string NodeName, long Incarnation, TimeProvider Clock, IActorRef Outbox, ActorPresenceMetrics Metrics);
+internal sealed record EntityShared(EntityModel Model, string NodeName, long Incarnation, TimeProvider Clock, IActorRef Outbox, ActorPresenceMetrics Metrics)
+{
+    /// <summary>The entry that <paramref name="op"/> makes of <paramref name="current"/>, stamped now; null when it
+    /// changes nothing. Throws <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/> for
+    /// an op the entity cannot take.</summary>
+    public Entry? EntryFor(WriteOp op, Slot current)
+    {
+        // A site's or an Asterisk server's view is owned by it, not by this node: it survives this
+        // node's removal (only its expiry withdraws it), so it carries no incarnation.
+        var (owner, incarnation) = op is IForeignView foreign ? (foreign.Owner, 0L) : (NodeName, Incarnation);
+        var stamp = Stamp.Next(Clock.GetUtcNow(), current.MaxStamp, owner);
+        return Model.CreateEntry(op, current, stamp, incarnation);
+    }
+}
 
 /// <summary>
 /// Owns one device, mailbox or presentity on this node: its entries (every node's view, for a
@@ -125,11 +138,7 @@ public sealed class EntityActor : UntypedActor
         Entry? entry;
         try
         {
-            // A site's or an Asterisk server's view is owned by it, not by this node: it survives this
-            // node's removal (only its expiry withdraws it), so it carries no incarnation.
-            var (owner, incarnation) = write.Op is IForeignView foreign ? (foreign.Owner, 0L) : (_shared.NodeName, _shared.Incarnation);
-            var stamp = Stamp.Next(_shared.Clock.GetUtcNow(), _slot.MaxStamp, owner);
-            entry = Model.CreateEntry(write.Op, _slot, stamp, incarnation);
+            entry = _shared.EntryFor(write.Op, _slot);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {

@@ -150,6 +150,9 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             case IEntityMessage m:
                 OnEntityMessage(m);
                 break;
+            case WriteMany many:
+                OnWriteMany(many);
+                break;
             case DirectChanges direct:
                 OnDirect(direct);
                 break;
@@ -247,6 +250,57 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         Context.WatchWith(actor, new EntityStopped(id, actor));
         _live.Add(id, actor, Now);
         return actor;
+    }
+
+    // ----- writes from outside the site, many at once -----
+
+    private void OnWriteMany(WriteMany many)
+    {
+        foreach (var write in many.Writes)
+        {
+            if (_live.IsLive(write.Id))
+            {
+                Route(write.Id, write, many.ReplyTo);
+            }
+            else
+            {
+                WriteWithoutActor(write, many.ReplyTo);
+            }
+        }
+    }
+
+    /// <summary>A write from outside the site to an entity with no actor here: merged into what the view
+    /// holds and handed to the subscribers (as a change from another node is), then sent out by the
+    /// outbox, which answers it once the replica holds it, as it answers an entity actor's write.</summary>
+    private void WriteWithoutActor(IEntityMessage write, IActorRef replyTo)
+    {
+        var id = write.Id;
+        var current = _view.Current(id);
+        Entry? entry;
+        try
+        {
+            entry = write switch
+            {
+                Write { Op: IForeignView } foreign => _shared.EntryFor(foreign.Op, current),
+                Import import => import.Entry,
+                _ => throw new InvalidOperationException($"a {write.GetType().Name} of {id} is not a write from outside the site"),
+            };
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            replyTo.Tell(new Status.Failure(e));
+            return;
+        }
+        var slot = entry is null ? null : ApplyWithoutActor(id, [entry], ChangeSource.Local);
+        if (slot is null)
+        {
+            var unchanged = new WriteAck(false, _model.ToEvent(id, current, _nodeName, initial: true));
+            _outbox.Tell(new LocalChange(id, null, replyTo, unchanged, ReplicaOnly: false));
+            return;
+        }
+        _view.HoldAhead(id, slot);
+        var changed = new WriteAck(true, _model.ToEvent(id, slot, entry!.Stamp.Node, initial: false));
+        _outbox.Tell(new LocalChange(id, entry, replyTo, changed, ReplicaOnly: false));
     }
 
     // ----- the direct path, receiving side -----

@@ -1,5 +1,6 @@
 using ActorPresence.Domain;
 using ActorPresence.Replication;
+using Akka.Actor;
 
 namespace ActorPresence.Entities.Messages;
 
@@ -53,6 +54,15 @@ public static class EntityCommands
     /// stamp (its writer named node@site): it wins or loses against this site's value as it did there.
     /// Answered like <see cref="Write"/>.</summary>
     internal sealed record Import(string Id, Entry Entry) : IEntityMessage;
+
+    /// <summary>
+    /// Many writes of one kind that come from outside this site's nodes (a peer site's views and values,
+    /// each a <see cref="Write"/> of an <see cref="IForeignView"/> or an <see cref="Import"/>), in one
+    /// message; each is answered to <paramref name="ReplyTo"/> as it would be alone. An entity with no
+    /// actor here takes its write in the manager, as it takes changes from other nodes: no actor is
+    /// created (and stopped again when idle) for a value that no node of this site owns.
+    /// </summary>
+    internal sealed record WriteMany(IReadOnlyList<IEntityMessage> Writes, IActorRef ReplyTo);
 
     /// <param name="Changed">False when the write changed nothing (the same value again, or nothing to withdraw).</param>
     /// <param name="State">The entity's state once the write was applied; null when it has none (a device with no views).</param>
