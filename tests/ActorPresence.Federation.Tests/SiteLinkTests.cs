@@ -94,25 +94,33 @@ public sealed class SiteLinkTests(ITestOutputHelper output) : TestKit(output: ou
         using var federation = new Federation();
         federation.Plan("b", 1);
         await using var a = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
-        const int Devices = 2_000;
-        await Parallel.ForEachAsync(Enumerable.Range(0, Devices), new ParallelOptions { MaxDegreeOfParallelism = 64 },
-            async (i, _) => await a[0].Api.SetDeviceStateAsync(new DeviceId($"PJSIP/s{i}"), DeviceState.InUse));
-        await a[0].Api.SetMailboxAsync(new MailboxId("9000"), new MailboxCounts(1, 1));
+        // 10,000 entities of the three kinds.
+        const int Devices = 8_000, Mailboxes = 1_000, Presentities = 1_000;
+        var writes = Enumerable.Range(0, Devices).Select(i => (Func<Task>)(() => a[0].Api.SetDeviceStateAsync(new DeviceId($"PJSIP/s{i}"), DeviceState.InUse)))
+            .Concat(Enumerable.Range(0, Mailboxes).Select(i => (Func<Task>)(() => a[0].Api.SetMailboxAsync(new MailboxId($"s{i}"), new MailboxCounts(i, 1)))))
+            .Concat(Enumerable.Range(0, Presentities).Select(i => (Func<Task>)(() => a[0].Api.SetPresenceAsync(new PresentityId($"s{i}"), new Presence(PresenceState.Away, message: $"m{i}")))));
+        await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (write, _) => await write());
 
         await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
 
         await AwaitAssertAsync(async () =>
         {
-            var ids = await b[0].Api.ListIdsAsync(EntityKind.Device, "PJSIP/s", limit: 10_000);
-            Assert.Equal(Devices, ids.Count);
-            Assert.Equal(new MailboxCounts(1, 1), (await b[0].Api.GetMailboxAsync(new MailboxId("9000")))?.Counts);
+            Assert.Equal(Devices, (await b[0].Api.ListIdsAsync(EntityKind.Device, "PJSIP/s", limit: 10_000)).Count);
+            Assert.Equal(Mailboxes, (await b[0].Api.ListIdsAsync(EntityKind.Mailbox, "s", limit: 10_000)).Count);
+            Assert.Equal(Presentities, (await b[0].Api.ListIdsAsync(EntityKind.Presence, "s", limit: 10_000)).Count);
         }, Link);
-        var sample = await b[0].Api.GetDeviceAsync(new DeviceId("PJSIP/s1234"));
-        Assert.Equal("@a", Assert.Single(sample!.Views).Node.Value);
+        var device = await b[0].Api.GetDeviceAsync(new DeviceId("PJSIP/s1234"));
+        Assert.Equal("@a", Assert.Single(device!.Views).Node.Value);
+        Assert.Equal(DeviceState.InUse, device.State);
+        var mailbox = await b[0].Api.GetMailboxAsync(new MailboxId("s567"));
+        Assert.Equal(new MailboxCounts(567, 1), mailbox!.Counts);
+        Assert.Equal("a1@a", mailbox.WrittenBy.Value);
+        var presence = await b[0].Api.GetPresenceAsync(new PresentityId("s890"));
+        Assert.Equal(new Presence(PresenceState.Away, message: "m890"), presence!.Presence);
         var gateway = await GatewayOf(b);
         var report = Assert.Single(gateway.Reports());
         Assert.Equal(PeerState.Connected, report.State);
-        Assert.True(report.EntitiesIn >= Devices + 1, $"{report.EntitiesIn} entries in");
+        Assert.True(report.EntitiesIn >= Devices + Mailboxes + Presentities, $"{report.EntitiesIn} entries in");
     }
 
     [Fact]

@@ -6,9 +6,12 @@ namespace ActorPresence.Node.Tests;
 
 /// <summary>
 /// Two sites of node processes, each its own cluster (site a of three nodes, so that losing its
-/// gateway's node leaves a majority; site b of two), linked over mutual TLS. Every federation port is
-/// reached through a <see cref="WanProxy"/> standing in for the internet: cutting it stops all bytes
-/// both ways without closing a connection, as a WAN failure does; inside each site, nodes talk directly.
+/// gateway's node leaves a majority; site b of two), linked over mutual TLS. Where this machine
+/// allows network namespaces, each site runs in a namespace of its own (its nodes talk over that
+/// namespace's loopback) and the sites reach each other only through a bridge: the internet is cut
+/// by setting site a's link to the bridge down. Elsewhere every federation port is reached through a
+/// <see cref="WanProxy"/> that stops all bytes both ways without closing a connection. Either way a
+/// cut is silent, as a WAN failure is, and leaves each site's own cluster whole.
 /// </summary>
 public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTestKit(output)
 {
@@ -21,24 +24,25 @@ public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTest
         using var ca = new TestCertificates("Federation CA", work);
         var caPem = ca.WriteCaPem();
         var sites = new Dictionary<string, int> { ["a"] = 3, ["b"] = 2 };
-        var federationPorts = sites.ToDictionary(s => s.Key, s => Enumerable.Range(0, s.Value).Select(_ => NodeProcess.FreePort()).ToArray());
-        var proxies = federationPorts.ToDictionary(s => s.Key, s => s.Value.Select(p => new WanProxy(p)).ToArray());
+        await using ISiteNetwork internet = NetworkLab.Probe() is { } unavailable ? new RelayedSites(sites, unavailable) : new NamespacedSites(sites);
+        Output!.WriteLine(internet.Description);
         var nodes = new Dictionary<string, List<NodeProcess>>();
         try
         {
             foreach (var (site, count) in sites)
             {
                 var peer = site == "a" ? "b" : "a";
-                var peers = string.Join(", ", proxies[peer].Select(p => $"\"{peer}=127.0.0.1:{p.Port}\""));
-                var remoting = Enumerable.Range(0, count).Select(_ => NodeProcess.FreePort()).ToArray();
+                var peers = string.Join(", ", Enumerable.Range(0, sites[peer]).Select(i => $"\"{peer}={internet.Dial(peer, i)}\""));
                 nodes[site] = [];
                 for (var i = 0; i < count; i++)
                 {
                     var name = $"{site}{i + 1}";
+                    var place = internet.Place(site, i);
                     var config = ClusterHocon.WriteFile(work, name, ClusterHocon.Join(ClusterHocon.NodeProcesses(StableAfter), $$"""
                         actorpresence.site = "{{site}}"
                         actorpresence.federation {
-                          port = {{federationPorts[site][i]}}
+                          port = {{place.FederationPort}}
+                          hostname = "{{place.FederationHost}}"
                           peers = [{{peers}}]
                           certificate-path = "{{ca.WritePkcs12(site, "pw-fed", name)}}"
                           certificate-password = "pw-fed"
@@ -49,8 +53,8 @@ public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTest
                           reconnect-after = 250ms
                         }
                         """));
-                    var launch = new NodeLaunch(name, Path.Combine(work, name), "127.0.0.1", remoting[i], "127.0.0.1", NodeProcess.FreePort(),
-                        [$"akka.tcp://actorpresence@127.0.0.1:{remoting[0]}"], config);
+                    var launch = new NodeLaunch(name, Path.Combine(work, name), "127.0.0.1", place.RemotingPorts[i], place.HttpHost, place.HttpPort,
+                        [$"akka.tcp://actorpresence@127.0.0.1:{place.RemotingPorts[0]}"], config, place.Namespace);
                     nodes[site].Add(NodeProcess.Start(launch));
                 }
             }
@@ -70,10 +74,7 @@ public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTest
             }, Wait);
 
             // The internet goes silent: stale, then a's device views withdrawn on b; writes go on on both sides.
-            foreach (var proxy in proxies.Values.SelectMany(p => p))
-            {
-                proxy.Cut();
-            }
+            internet.Cut();
             await AwaitAssertAsync(async () => Assert.Equal("stale", await PeerStateAsync(b[0])), Wait);
             await AwaitAssertAsync(async () =>
             {
@@ -86,10 +87,7 @@ public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTest
             await b[0].Api.SetMailboxAsync("2000@default", 5, 0, 0);
 
             // The link returns: snapshots both ways, the same state on both sites, no view left over.
-            foreach (var proxy in proxies.Values.SelectMany(p => p))
-            {
-                proxy.Heal();
-            }
+            internet.Heal();
             await AwaitAssertAsync(async () =>
             {
                 await AssertDeviceAsync(b[1], "PJSIP/1000", "INUSE", "b2");
@@ -117,10 +115,6 @@ public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTest
         }
         finally
         {
-            foreach (var proxy in proxies.Values.SelectMany(p => p))
-            {
-                await proxy.DisposeAsync();
-            }
             StopAll(nodes.Values.SelectMany(n => n), work);
         }
     }
@@ -136,5 +130,112 @@ public sealed class SiteLinkProcessTests(ITestOutputHelper output) : ProcessTest
         Assert.True(doc is not null, $"{node.Name} has no {device}");
         Assert.Equal(state, doc!.Value.GetProperty("state").GetString());
         Assert.Equal(views.Order(StringComparer.Ordinal), doc.Value.GetProperty("views").EnumerateArray().Select(v => v.GetProperty("node").GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Where a site's node runs and listens.</summary>
+    /// <param name="RemotingPorts">Every node of the site's remoting port, on 127.0.0.1 where the node runs (the first is the seed).</param>
+    private sealed record Place(string? Namespace, int[] RemotingPorts, string HttpHost, int HttpPort, string FederationHost, int FederationPort);
+
+    /// <summary>The internet between the sites: where each node runs, how a peer dials it, and the cut.</summary>
+    private interface ISiteNetwork : IAsyncDisposable
+    {
+        string Description { get; }
+
+        Place Place(string site, int index);
+
+        /// <summary>host:port at which the other site dials node <paramref name="index"/> of <paramref name="site"/>.</summary>
+        string Dial(string site, int index);
+
+        /// <summary>Stops every byte between the sites, both ways, closing nothing.</summary>
+        void Cut();
+
+        void Heal();
+    }
+
+    /// <summary>A network namespace per site (<see cref="NetworkLab"/>, one "node" per site): remoting on the
+    /// namespace's own loopback, the federation on its bridge address, HTTP on its control link. The cut
+    /// sets site a's link to the bridge down.</summary>
+    private sealed class NamespacedSites : ISiteNetwork
+    {
+        private const int FirstRemotingPort = 4053;
+        private const int FirstHttpPort = 5080;
+        private const int FirstFederationPort = 7443;
+        private readonly NetworkLab _lab = NetworkLab.Create(2);
+        private readonly IReadOnlyDictionary<string, int> _sizes;
+
+        public NamespacedSites(IReadOnlyDictionary<string, int> sizes) => _sizes = sizes;
+
+        public string Description => $"network namespaces: site a in {_lab.Namespace(1)} ({_lab.ClusterAddress(1)}), site b in {_lab.Namespace(2)} ({_lab.ClusterAddress(2)}), joined by the bridge in {_lab.Hub}";
+
+        private static int Of(string site) => site == "a" ? 1 : 2;
+
+        public Place Place(string site, int index) => new(
+            _lab.Namespace(Of(site)),
+            Enumerable.Range(FirstRemotingPort, _sizes[site]).ToArray(),
+            _lab.ControlAddress(Of(site)),
+            FirstHttpPort + index,
+            _lab.ClusterAddress(Of(site)),
+            FirstFederationPort + index);
+
+        public string Dial(string site, int index) => $"{_lab.ClusterAddress(Of(site))}:{FirstFederationPort + index}";
+
+        public void Cut() => _lab.Cut(1);
+
+        public void Heal() => _lab.Restore(1);
+
+        public ValueTask DisposeAsync()
+        {
+            _lab.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Every node on this machine's loopback; each federation port behind a <see cref="WanProxy"/>.</summary>
+    private sealed class RelayedSites : ISiteNetwork
+    {
+        private readonly Dictionary<string, Place[]> _places;
+        private readonly Dictionary<string, WanProxy[]> _proxies;
+        private readonly string _why;
+
+        public RelayedSites(IReadOnlyDictionary<string, int> sizes, string why)
+        {
+            _why = why;
+            _places = sizes.ToDictionary(s => s.Key, s =>
+            {
+                var remoting = Enumerable.Range(0, s.Value).Select(_ => NodeProcess.FreePort()).ToArray();
+                return Enumerable.Range(0, s.Value).Select(_ => new Place(null, remoting, "127.0.0.1", NodeProcess.FreePort(), "127.0.0.1", NodeProcess.FreePort())).ToArray();
+            });
+            _proxies = _places.ToDictionary(s => s.Key, s => s.Value.Select(p => new WanProxy(p.FederationPort)).ToArray());
+        }
+
+        public string Description => $"loopback, the federation ports behind relays (network namespaces unavailable: {_why})";
+
+        public Place Place(string site, int index) => _places[site][index];
+
+        public string Dial(string site, int index) => $"127.0.0.1:{_proxies[site][index].Port}";
+
+        public void Cut()
+        {
+            foreach (var proxy in _proxies.Values.SelectMany(p => p))
+            {
+                proxy.Cut();
+            }
+        }
+
+        public void Heal()
+        {
+            foreach (var proxy in _proxies.Values.SelectMany(p => p))
+            {
+                proxy.Heal();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var proxy in _proxies.Values.SelectMany(p => p))
+            {
+                await proxy.DisposeAsync();
+            }
+        }
     }
 }
