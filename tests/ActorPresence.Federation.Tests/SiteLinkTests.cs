@@ -54,6 +54,40 @@ public sealed class SiteLinkTests(ITestOutputHelper output) : TestKit(output: ou
     }
 
     [Fact]
+    public async Task Across_two_sites_every_pair_of_device_states_aggregates_by_the_table()
+    {
+        using var federation = new Federation();
+        await using var a = await Site.StartAsync(federation, "a", 1, ["b"], Output!);
+        await using var b = await Site.StartAsync(federation, "b", 1, ["a"], Output!);
+        var states = Enum.GetValues<DeviceState>();
+        var pairs = states.SelectMany(x => states.Select(y => (Lamp: new DeviceId($"PJSIP/{x}-{y}"), OnA: x, OnB: y))).ToList();
+
+        Assert.Equal(81, pairs.Count);
+        await Parallel.ForEachAsync(pairs, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (pair, _) =>
+        {
+            await a[0].Api.SetDeviceStateAsync(pair.Lamp, pair.OnA);
+            await b[0].Api.SetDeviceStateAsync(pair.Lamp, pair.OnB);
+        });
+
+        await AwaitAssertAsync(async () =>
+        {
+            foreach (var (lamp, onA, onB) in pairs)
+            {
+                // The domain tests check Combine against the table itself.
+                var expected = DeviceStateAggregation.Combine(onA, onB);
+                var seenOnB = await b[0].Api.GetDeviceAsync(lamp);
+                Assert.True(seenOnB is not null, $"b has no {lamp}");
+                Assert.Equal(["@a", "b1"], seenOnB.Views.Select(v => v.Node.Value).Order(StringComparer.Ordinal));
+                Assert.True(expected == seenOnB.State, $"{lamp} on b: {seenOnB.State}, the table says {expected}");
+                var seenOnA = await a[0].Api.GetDeviceAsync(lamp);
+                Assert.True(seenOnA is not null, $"a has no {lamp}");
+                Assert.Equal(["@b", "a1"], seenOnA.Views.Select(v => v.Node.Value).Order(StringComparer.Ordinal));
+                Assert.True(expected == seenOnA.State, $"{lamp} on a: {seenOnA.State}, the table says {expected}");
+            }
+        }, Link);
+    }
+
+    [Fact]
     public async Task Mailbox_and_presence_cross_with_their_stamps_and_a_write_that_saw_another_wins_on_both_sites()
     {
         using var federation = new Federation();
