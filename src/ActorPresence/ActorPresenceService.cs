@@ -154,31 +154,28 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
     /// <summary>Brings in mailbox counts that a node of <paramref name="site"/> wrote, each with that node's
     /// stamp (ticks and name): they replace this site's value only if that stamp is newer. Returns how
     /// many won (the others lost, or were already held).</summary>
-    internal Task<int> ImportMailboxesAsync(SiteId site, IReadOnlyCollection<(MailboxId Mailbox, MailboxCounts Counts, long Ticks, NodeName Writer)> values, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var writes = new List<IEntityMessage>(values.Count);
-        foreach (var (mailbox, counts, ticks, writer) in values)
-        {
-            ArgumentNullException.ThrowIfNull(mailbox);
-            ArgumentNullException.ThrowIfNull(counts);
-            writes.Add(new Import(mailbox.Value, new MailboxEntry(ImportedStamp(ticks, writer, site), counts)));
-        }
-        return WriteManyAsync(EntityKind.Mailbox, writes, cancellationToken);
-    }
+    internal Task<int> ImportMailboxesAsync(SiteId site, IReadOnlyCollection<(MailboxId Mailbox, MailboxCounts Counts, long Ticks, NodeName Writer)> values, CancellationToken cancellationToken = default) =>
+        ImportAsync(EntityKind.Mailbox, site, (values ?? throw new ArgumentNullException(nameof(values))).Select(v => (v.Mailbox?.Value, (MailboxCounts?)v.Counts, v.Ticks, v.Writer)),
+            (stamp, counts) => new MailboxEntry(stamp, counts), cancellationToken);
 
     /// <summary>As <see cref="ImportMailboxesAsync"/>, for presentities.</summary>
-    internal Task<int> ImportPresencesAsync(SiteId site, IReadOnlyCollection<(PresentityId Presentity, Presence Presence, long Ticks, NodeName Writer)> values, CancellationToken cancellationToken = default)
+    internal Task<int> ImportPresencesAsync(SiteId site, IReadOnlyCollection<(PresentityId Presentity, Presence Presence, long Ticks, NodeName Writer)> values, CancellationToken cancellationToken = default) =>
+        ImportAsync(EntityKind.Presence, site, (values ?? throw new ArgumentNullException(nameof(values))).Select(v => (v.Presentity?.Value, (Presence?)v.Presence, v.Ticks, v.Writer)),
+            (stamp, presence) => new PresenceEntry(stamp, presence), cancellationToken);
+
+    /// <summary>Every value checked (and stamped as its writer stamped it) before any is written.</summary>
+    private Task<int> ImportAsync<TValue>(EntityKind kind, SiteId site, IEnumerable<(string? Id, TValue? Value, long Ticks, NodeName Writer)> values,
+        Func<Stamp, TValue, Entry> entry, CancellationToken cancellationToken)
+        where TValue : class
     {
-        ArgumentNullException.ThrowIfNull(values);
-        var writes = new List<IEntityMessage>(values.Count);
-        foreach (var (presentity, presence, ticks, writer) in values)
+        var writes = new List<IEntityMessage>();
+        foreach (var (id, value, ticks, writer) in values)
         {
-            ArgumentNullException.ThrowIfNull(presentity);
-            ArgumentNullException.ThrowIfNull(presence);
-            writes.Add(new Import(presentity.Value, new PresenceEntry(ImportedStamp(ticks, writer, site), presence)));
+            ArgumentNullException.ThrowIfNull(id);
+            ArgumentNullException.ThrowIfNull(value);
+            writes.Add(new Import(id, entry(ImportedStamp(ticks, writer, site), value)));
         }
-        return WriteManyAsync(EntityKind.Presence, writes, cancellationToken);
+        return WriteManyAsync(kind, writes, cancellationToken);
     }
 
     /// <summary>Writes per message to a manager: one message holds its manager for about a millisecond.</summary>
