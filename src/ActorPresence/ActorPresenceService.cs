@@ -259,14 +259,11 @@ public sealed class ActorPresenceService(ActorPresenceRuntime runtime) : IActorP
         return runtime.ManagerFor(kind);
     }
 
-    private Task<WriteAck> WriteAsync(EntityKind kind, string id, WriteOp op, CancellationToken cancellationToken) =>
-        WriteAsync(kind, id, new Write(id, op), cancellationToken);
-
-    private async Task<WriteAck> WriteAsync(EntityKind kind, string id, IEntityMessage write, CancellationToken cancellationToken)
+    private async Task<WriteAck> WriteAsync(EntityKind kind, string id, WriteOp op, CancellationToken cancellationToken)
     {
         try
         {
-            return await Manager(kind).Ask<WriteAck>(write, Settings.WriteTimeout, cancellationToken);
+            return await Manager(kind).Ask<WriteAck>(new Write(id, op), Settings.WriteTimeout, cancellationToken);
         }
         catch (AskTimeoutException e)
         {
