@@ -171,6 +171,7 @@ public sealed class ReportTests : IDisposable
             [
                 .. full.Latency,
                 Samples.Latency("ActorPresence", Report.HttpNotifyPath, 2, 1_000, 1.6, 36.8, 76.9),
+                Samples.Latency("ActorPresence", Report.HttpNotifyFirstPath, 2, 1_000, 1.9, 48.2, 90.3),
                 Samples.Latency("ActorPresence", Report.HttpSseBesideSipPath, 2, 1_000, 1.8, 40.1, 82.0),
             ],
             Sip = [new SipRun(10_000, 20.2, 100_000_000, 114_030_000, 1_403)],
@@ -180,6 +181,7 @@ public sealed class ReportTests : IDisposable
         Assert.False(notify.Met);
         Assert.Contains("p99 36.8 ms", notify.Measured, StringComparison.Ordinal);
         Assert.Contains("SSE beside it p99 40.1 ms", notify.Measured, StringComparison.Ordinal);
+        Assert.Contains("first writes of lamps p99 48.2 ms", notify.Measured, StringComparison.Ordinal);
         Assert.True(Check(measured, "SIP edge, heap").Met);
         var md = Write(measured);
         Assert.Contains("## SIP edge", md, StringComparison.Ordinal);

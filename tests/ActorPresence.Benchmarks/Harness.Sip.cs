@@ -64,28 +64,63 @@ public sealed partial class Harness
         // latency count skips). Without it the first second of the measurement met the collection that
         // follows the memory probe's forced ones (150 ms once), which alone made the p99.
         var warm = Math.Min(subscriptions, rate);
-        var warmBefore = await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"");
-        await Pacer.RunAsync(warm, rate, 256, async i =>
+        await WriteLampsAsync(http, metrics, cluster, 1, warm, "NOT_INUSE", null);
+
+        // Two passes, timed apart. First writes: lamps the cluster has never held (s1 creates each
+        // one's entity actor, which stays), INUSE, whose NOTIFYs say confirmed. Then changes: lamps
+        // the cluster holds, each once to RINGING, whose NOTIFYs say early. A lamp that changes is
+        // the target's case; the first pass is the cost of a cluster filling up (docs/benchmarks/README.md).
+        var first = await WriteLampsAsync(http, metrics, cluster, warm + 1, (int)Math.Min(subscriptions - warm, rate * _options.Duration.TotalSeconds), "INUSE", new long[subscriptions + 1]);
+        var change = await WriteLampsAsync(http, metrics, cluster, 1, (int)Math.Min(subscriptions, rate * _options.Duration.TotalSeconds), "RINGING", new long[subscriptions + 1]);
+        await sipp.StopAsync();
+
+        var notifies = SippPhones.Notifies(trace).ToList();
+        foreach (var (pass, path, state) in new[] { (first, Report.HttpNotifyFirstPath, "confirmed"), (change, Report.HttpNotifyPath, "early") })
         {
-            using var put = await http.PutAsync($"/api/v1/devices/PJSIP/b{i + 1}", Json("""{"state":"NOT_INUSE"}"""));
-            put.EnsureSuccessStatusCode();
-        }, CancellationToken.None, deadline: TimeSpan.FromSeconds(30));
-        var settle = Stopwatch.StartNew();
-        while (settle.Elapsed < Drain && await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"") - warmBefore < warm)
-        {
-            await Task.Delay(50);
+            var recorder = new LatencyRecorder();
+            var received = 0L;
+            foreach (var (user, dialogState, at) in notifies)
+            {
+                if (dialogState == state && user >= 1 && user < pass.Issued.Length && pass.Issued[user] > 0)
+                {
+                    recorder.Record(TimeSpan.FromTicks(at.UtcTicks - pass.Issued[user]));
+                    pass.Issued[user] = 0;
+                    received++;
+                }
+            }
+            var achieved = pass.Run.Written / pass.Run.Elapsed.TotalSeconds;
+            var cost = new CpuCost(pass.CpuSeconds, received, NodesIncluded(2, "sipp and the HTTP writer run beside them and are not counted"));
+            var notify = new LatencyResult(ActorPresence, path, 2, rate, achieved, pass.Run.Written, pass.Run.Written - received, recorder.Summary(), cost);
+            _latency.Add(notify);
+            Log($"sip {rate}/s over {N(subscriptions)} subscriptions, {path}: HTTP → NOTIFY {Format(notify.Latency)}, lost {notify.Lost}, {Cpu(cost)}");
         }
 
-        // The changes: each device once (INUSE), written on s1, NOTIFYs sent by s2.
-        var count = (int)Math.Min(subscriptions, rate * _options.Duration.TotalSeconds);
-        var issued = new long[count + 1];
+        // Beside it: HTTP → SSE on the same node at the same rate, the subscriptions still held.
+        var sse = await SseLatency.MeasureAsync(writer, edge, 2, rate, _options.Duration, 1_000, Drain, "sipsse-");
+        _latency.Add(sse with { Path = Report.HttpSseBesideSipPath });
+        Log($"sip: HTTP → SSE beside it {Format(sse.Latency)}, lost {sse.Lost}");
+        _notes.Add($"SIP edge: {N(subscriptions)} dialog subscriptions from sipp (one source address, UDP) on s2, one lamp each; after a second of unrecorded warm-up writes, "
+            + $"`{Report.HttpNotifyFirstPath}`: {N(first.Run.Written)} lamps the cluster never held written once (INUSE), then `{Report.HttpNotifyPath}`: "
+            + $"{N(change.Run.Written)} lamps it holds changed once (RINGING), over HTTP on s1 at {N(rate)}/s; latency from the write's start to sipp's receipt of the NOTIFY (its message trace), "
+            + "and HTTP → SSE on s2 at the same rate with the subscriptions held. Heap per subscription: s2's heap after a full collection, "
+            + "before the subscriptions and once their answered transactions were gone (T1 100 ms, 6.4 s).");
+    }
+
+    /// <summary>Lamps b<paramref name="from"/> … written once each over HTTP on s1 at the SIP rate, the
+    /// NOTIFYs they cause awaited (bounded); with <paramref name="issued"/>, each write's start is kept by user.</summary>
+    private async Task<LampPass> WriteLampsAsync(HttpClient http, HttpClient metrics, AgentCluster cluster, int from, int count, string state, long[]? issued)
+    {
         var notifiesBefore = await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"");
         var cpu = cluster.CpuTimes();
-        var run = await Pacer.RunAsync(count, rate, 256, async i =>
+        var body = $$"""{"state":"{{state}}"}""";
+        var run = await Pacer.RunAsync(count, _options.SipRate, 256, async i =>
         {
-            var user = i + 1;
-            Volatile.Write(ref issued[user], DateTime.UtcNow.Ticks);
-            using var put = await http.PutAsync($"/api/v1/devices/PJSIP/b{user}", Json("""{"state":"INUSE"}"""));
+            var user = from + i;
+            if (issued is not null)
+            {
+                Volatile.Write(ref issued[user], DateTime.UtcNow.Ticks);
+            }
+            using var put = await http.PutAsync($"/api/v1/devices/PJSIP/b{user}", Json(body));
             put.EnsureSuccessStatusCode();
         }, CancellationToken.None, deadline: _options.Duration + TimeSpan.FromSeconds(30));
         var drain = Stopwatch.StartNew();
@@ -93,35 +128,10 @@ public sealed partial class Harness
         {
             await Task.Delay(50);
         }
-        var cpuSeconds = cluster.CpuSecondsSince(cpu);
-        await sipp.StopAsync();
-
-        var recorder = new LatencyRecorder();
-        var received = 0L;
-        foreach (var (user, at) in SippPhones.ConfirmedNotifies(trace))
-        {
-            if (user >= 1 && user <= count && issued[user] > 0)
-            {
-                recorder.Record(TimeSpan.FromTicks(at.UtcTicks - issued[user]));
-                issued[user] = 0;
-                received++;
-            }
-        }
-        var achieved = run.Written / run.Elapsed.TotalSeconds;
-        var cost = new CpuCost(cpuSeconds, received, NodesIncluded(2, "sipp and the HTTP writer run beside them and are not counted"));
-        var notify = new LatencyResult(ActorPresence, Report.HttpNotifyPath, 2, rate, achieved, run.Written, run.Written - received, recorder.Summary(), cost);
-        _latency.Add(notify);
-        Log($"sip {rate}/s over {N(subscriptions)} subscriptions: HTTP → NOTIFY {Format(notify.Latency)}, lost {notify.Lost}, {Cpu(cost)}");
-
-        // Beside it: HTTP → SSE on the same node at the same rate, the subscriptions still held.
-        var sse = await SseLatency.MeasureAsync(writer, edge, 2, rate, _options.Duration, 1_000, Drain, "sipsse-");
-        _latency.Add(sse with { Path = Report.HttpSseBesideSipPath });
-        Log($"sip: HTTP → SSE beside it {Format(sse.Latency)}, lost {sse.Lost}");
-        _notes.Add($"SIP edge: {N(subscriptions)} dialog subscriptions from sipp (one source address, UDP) on s2; after a second of unrecorded warm-up writes, each of {N(count)} devices written once "
-            + $"(INUSE) over HTTP on s1 at {N(rate)}/s; latency from the write's start to sipp's receipt of the NOTIFY (its message trace), "
-            + "and HTTP → SSE on s2 at the same rate with the subscriptions held. Heap per subscription: s2's heap after a full collection, "
-            + "before the subscriptions and once their answered transactions were gone (T1 100 ms, 6.4 s).");
+        return new LampPass(run, issued ?? [], cluster.CpuSecondsSince(cpu));
     }
+
+    private sealed record LampPass(PaceResult Run, long[] Issued, double CpuSeconds);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
@@ -239,9 +249,9 @@ internal sealed partial class SippPhones : IAsyncDisposable
         }
     }
 
-    /// <summary>Every NOTIFY sipp received that shows a lamp in use (dialog state confirmed): the user it was
-    /// for (b123 → 123) and when sipp received it, from its message trace.</summary>
-    public static IEnumerable<(int User, DateTimeOffset At)> ConfirmedNotifies(string trace)
+    /// <summary>Every NOTIFY sipp received for a lamp: the user it was for (b123 → 123), the dialog state
+    /// it showed (confirmed, early, terminated) and when sipp received it, from its message trace.</summary>
+    public static IEnumerable<(int User, string State, DateTimeOffset At)> Notifies(string trace)
     {
         if (!File.Exists(trace))
         {
@@ -251,21 +261,22 @@ internal sealed partial class SippPhones : IAsyncDisposable
         var received = false;
         var isNotify = false;
         int? user = null;
-        var confirmed = false;
+        string? state = null;
         foreach (var line in File.ReadLines(trace))
         {
             if (line.StartsWith("----------", StringComparison.Ordinal))
             {
-                if (received && isNotify && confirmed && user is { } u && at is { } t)
+                if (received && isNotify && state is not null && user is { } u && at is { } t)
                 {
-                    yield return (u, t);
+                    yield return (u, state, t);
                 }
                 var stamp = line.TrimStart('-').Trim();
                 at = DateTime.TryParseExact(stamp, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local)
                     ? new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero)
                     : null;
-                received = isNotify = confirmed = false;
+                received = isNotify = false;
                 user = null;
+                state = null;
                 continue;
             }
             if (line.StartsWith("UDP message received", StringComparison.Ordinal))
@@ -279,14 +290,17 @@ internal sealed partial class SippPhones : IAsyncDisposable
             else if (isNotify && Entity().Match(line) is { Success: true } m)
             {
                 user = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                confirmed = line.Contains("<state>confirmed</state>", StringComparison.Ordinal);
+                state = DialogState().Match(line) is { Success: true } s ? s.Groups[1].Value : null;
             }
         }
-        if (received && isNotify && confirmed && user is { } last && at is { } lastAt)
+        if (received && isNotify && state is not null && user is { } last && at is { } lastAt)
         {
-            yield return (last, lastAt);
+            yield return (last, state, lastAt);
         }
     }
+
+    [GeneratedRegex("<state>([a-z]+)</state>")]
+    private static partial Regex DialogState();
 
     [GeneratedRegex("entity=\"sip:b([0-9]+)@")]
     private static partial Regex Entity();
