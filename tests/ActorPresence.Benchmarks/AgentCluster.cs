@@ -15,10 +15,13 @@ public sealed class AgentProcess : IAsyncDisposable
     private bool _killed;
     private bool _disposed;
 
-    private AgentProcess(string name, IReadOnlyList<string> arguments, int port, int httpPort)
+    private readonly string _gen0Size;
+
+    private AgentProcess(string name, IReadOnlyList<string> arguments, int port, int httpPort, string gen0Size)
     {
         Name = name;
         _arguments = arguments;
+        _gen0Size = gen0Size;
         Port = port;
         HttpPort = httpPort;
         _process = Launch();
@@ -38,7 +41,10 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
-    public static AgentProcess Start(string name, string configFile, string dataDir, string seed, int port, IEnumerable<string>? extraArgs = null)
+    /// <summary>The nodes' gen0 budget unless a phase says otherwise: as docs/operations.md recommends (Garbage collection).</summary>
+    public const string DefaultGen0Size = "0x4000000";
+
+    public static AgentProcess Start(string name, string configFile, string dataDir, string seed, int port, IEnumerable<string>? extraArgs = null, string gen0Size = DefaultGen0Size)
     {
         var httpPort = FreePort();
         string[] arguments =
@@ -47,7 +53,7 @@ public sealed class AgentProcess : IAsyncDisposable
             "--http-port", httpPort.ToString(), "--config", configFile, "--data-dir", dataDir, "--seeds", seed,
             .. extraArgs ?? [],
         ];
-        return new AgentProcess(name, arguments, port, httpPort);
+        return new AgentProcess(name, arguments, port, httpPort, gen0Size);
     }
 
     private Process Launch()
@@ -58,9 +64,9 @@ public sealed class AgentProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment["DOTNET_gcServer"] = "0";
-        // As docs/operations.md recommends for nodes (Garbage collection): a 64 MB gen0 budget.
-        // AP_BENCH_GEN0SIZE (hexadecimal bytes, or "default" for the runtime's own) tries another.
-        var gen0 = Environment.GetEnvironmentVariable("AP_BENCH_GEN0SIZE") is { Length: > 0 } size ? size : "0x4000000";
+        // The phase's gen0 budget (docs/operations.md, Garbage collection); AP_BENCH_GEN0SIZE
+        // (hexadecimal bytes, or "default" for the runtime's own) tries another for every phase.
+        var gen0 = Environment.GetEnvironmentVariable("AP_BENCH_GEN0SIZE") is { Length: > 0 } size ? size : _gen0Size;
         if (gen0 != "default")
         {
             info.Environment["DOTNET_GCgen0size"] = gen0;
@@ -210,10 +216,12 @@ public sealed class AgentCluster : IAsyncDisposable
     private readonly string _work;
     private readonly string _config;
     private readonly int _seedPort = AgentProcess.FreePort();
+    private readonly string _gen0Size;
 
-    public AgentCluster(string work, string hocon)
+    public AgentCluster(string work, string hocon, string gen0Size = AgentProcess.DefaultGen0Size)
     {
         _work = work;
+        _gen0Size = gen0Size;
         _config = Path.Combine(work, "agent.conf");
         File.WriteAllText(_config, hocon);
     }
@@ -230,7 +238,7 @@ public sealed class AgentCluster : IAsyncDisposable
     public async Task<AgentProcess> AddAsync(string name, TimeSpan timeout, IEnumerable<string>? extraArgs = null)
     {
         var port = _agents.Count == 0 ? _seedPort : AgentProcess.FreePort();
-        var agent = AgentProcess.Start(name, _config, Path.Combine(_work, name), Seed, port, extraArgs);
+        var agent = AgentProcess.Start(name, _config, Path.Combine(_work, name), Seed, port, extraArgs, _gen0Size);
         _agents.Add(agent);
         await WaitAllUpAsync(timeout);
         return agent;

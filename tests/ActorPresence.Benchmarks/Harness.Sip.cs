@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace ActorPresence.Benchmarks;
 
@@ -17,6 +16,9 @@ public sealed partial class Harness
 {
     private const string SipDomain = "bench.test";
 
+    /// <summary>32 MB: shorter pauses than the default's 64 MB, for lamps (docs/benchmarks/README.md, Issue 12).</summary>
+    public const string SipGen0Size = "0x2000000";
+
     private async Task SipAsync(string work)
     {
         Directory.CreateDirectory(work);
@@ -29,7 +31,8 @@ public sealed partial class Harness
             # an answered transaction 6.4 s (64·T1) instead of 32 s, so memory is read soon after set-up.
             actorpresence.sip { per-source-rate = 1000000, per-source-burst = 1000000, t1 = 100ms }
             """;
-        await using var cluster = new AgentCluster(work, hocon);
+        // Both nodes with the gen0 budget docs/operations.md gives a cluster whose nodes serve phones.
+        await using var cluster = new AgentCluster(work, hocon, SipGen0Size);
         var writer = await cluster.AddAsync("s1", TimeSpan.FromSeconds(90));
         var edge = await cluster.AddAsync("s2", TimeSpan.FromSeconds(90), ["--sip-port", sipPort.ToString(CultureInfo.InvariantCulture), "--sip-domain", SipDomain]);
         using var metrics = new HttpClient { BaseAddress = edge.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -74,7 +77,7 @@ public sealed partial class Harness
         var change = await WriteLampsAsync(http, metrics, cluster, 1, (int)Math.Min(subscriptions, rate * _options.Duration.TotalSeconds), "RINGING", new long[subscriptions + 1]);
         await sipp.StopAsync();
 
-        var notifies = SippPhones.Notifies(trace).ToList();
+        var notifies = SippTrace.Notifies(trace).ToList();
         foreach (var (pass, path, state) in new[] { (first, Report.HttpNotifyFirstPath, "confirmed"), (change, Report.HttpNotifyPath, "early") })
         {
             var recorder = new LatencyRecorder();
@@ -102,7 +105,7 @@ public sealed partial class Harness
         _notes.Add($"SIP edge: {N(subscriptions)} dialog subscriptions from sipp (one source address, UDP) on s2, one lamp each; after a second of unrecorded warm-up writes, "
             + $"`{Report.HttpNotifyFirstPath}`: {N(first.Run.Written)} lamps the cluster never held written once (INUSE), then `{Report.HttpNotifyPath}`: "
             + $"{N(change.Run.Written)} lamps it holds changed once (RINGING), over HTTP on s1 at {N(rate)}/s; latency from the write's start to sipp's receipt of the NOTIFY (its message trace), "
-            + "and HTTP → SSE on s2 at the same rate with the subscriptions held. Heap per subscription: s2's heap after a full collection, "
+            + $"and HTTP → SSE on s2 at the same rate with the subscriptions held; both nodes with a gen0 budget of {GcBudget(SipGen0Size)} (the other phases: {GcBudget(AgentProcess.DefaultGen0Size)}). Heap per subscription: s2's heap after a full collection, "
             + "before the subscriptions and once their answered transactions were gone (T1 100 ms, 6.4 s).");
     }
 
@@ -133,6 +136,12 @@ public sealed partial class Harness
 
     private sealed record LampPass(PaceResult Run, long[] Issued, double CpuSeconds);
 
+    /// <summary>A phase's gen0 budget as the report names it: AP_BENCH_GEN0SIZE, when set, is every phase's.</summary>
+    private static string GcBudget(string phaseDefault) =>
+        Environment.GetEnvironmentVariable("AP_BENCH_GEN0SIZE") is { Length: > 0 } forced
+            ? $"{forced} (AP_BENCH_GEN0SIZE)"
+            : $"{Convert.ToInt64(phaseDefault, 16) >> 20} MB";
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>The sum of a metric's series in the node's Prometheus text, those whose labels contain <paramref name="label"/> when given.</summary>
@@ -157,157 +166,5 @@ public sealed partial class Harness
             }
         }
         return sum;
-    }
-}
-
-/// <summary>sipp as the benchmark's phones: one process, every subscription a call, a message trace of what it received.</summary>
-internal sealed partial class SippPhones : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    private SippPhones(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public static SippPhones Start(string scenario, string target, int calls, int callRate, string trace, string dir)
-    {
-        var info = new ProcessStartInfo("sipp") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        string[] args =
-        [
-            "-sf", scenario, target, "-i", "127.0.0.1", "-p", LocalPort(target).ToString(CultureInfo.InvariantCulture), "-t", "u1",
-            "-m", calls.ToString(CultureInfo.InvariantCulture), "-l", calls.ToString(CultureInfo.InvariantCulture),
-            "-r", callRate.ToString(CultureInfo.InvariantCulture), "-nostdin", "-timeout", "900s", "-bind_local",
-            // Socket buffers as large as the kernel allows (sipp's default is 64 KiB), and no call aborted
-            // for a late 200: see the scenario.
-            "-buff_size", "4194304", "-default_behaviors", "all,-abortunexp",
-            "-trace_msg", "-message_file", trace, "-trace_err", "-error_file", Path.Combine(dir, "sipp-errors.log"),
-        ];
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        try
-        {
-            return new SippPhones(Process.Start(info) ?? throw new InvalidOperationException("sipp did not start"));
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("sipp is not installed (Debian package sip-tester; tests/install-prerequisites.sh installs it)", e);
-        }
-    }
-
-    /// <summary>A free port for sipp's own socket, never the edge's (a port just freed can be handed out again).</summary>
-    private static int LocalPort(string target)
-    {
-        var edge = int.Parse(target[(target.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
-        while (true)
-        {
-            var port = AgentProcess.FreePort();
-            if (port != edge)
-            {
-                return port;
-            }
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                if (_output.Length < 64 * 1024)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
-    }
-
-    public string Tail()
-    {
-        lock (_output)
-        {
-            var text = _output.ToString();
-            return $"sipp {(_process.HasExited ? $"exited {_process.ExitCode}" : "running")}: {(text.Length > 1_000 ? text[^1_000..] : text)}";
-        }
-    }
-
-    /// <summary>Stops sipp (its trace is written as it goes).</summary>
-    public async Task StopAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
-
-    /// <summary>Every NOTIFY sipp received for a lamp: the user it was for (b123 → 123), the dialog state
-    /// it showed (confirmed, early, terminated) and when sipp received it, from its message trace.</summary>
-    public static IEnumerable<(int User, string State, DateTimeOffset At)> Notifies(string trace)
-    {
-        if (!File.Exists(trace))
-        {
-            yield break;
-        }
-        DateTimeOffset? at = null;
-        var received = false;
-        var isNotify = false;
-        int? user = null;
-        string? state = null;
-        foreach (var line in File.ReadLines(trace))
-        {
-            if (line.StartsWith("----------", StringComparison.Ordinal))
-            {
-                if (received && isNotify && state is not null && user is { } u && at is { } t)
-                {
-                    yield return (u, state, t);
-                }
-                var stamp = line.TrimStart('-').Trim();
-                at = DateTime.TryParseExact(stamp, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local)
-                    ? new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero)
-                    : null;
-                received = isNotify = false;
-                user = null;
-                state = null;
-                continue;
-            }
-            if (line.StartsWith("UDP message received", StringComparison.Ordinal))
-            {
-                received = true;
-            }
-            else if (received && line.StartsWith("NOTIFY ", StringComparison.Ordinal))
-            {
-                isNotify = true;
-            }
-            else if (isNotify && Entity().Match(line) is { Success: true } m)
-            {
-                user = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                state = DialogState().Match(line) is { Success: true } s ? s.Groups[1].Value : null;
-            }
-        }
-        if (received && isNotify && state is not null && user is { } last && at is { } lastAt)
-        {
-            yield return (last, state, lastAt);
-        }
-    }
-
-    [GeneratedRegex("<state>([a-z]+)</state>")]
-    private static partial Regex DialogState();
-
-    [GeneratedRegex("entity=\"sip:b([0-9]+)@")]
-    private static partial Regex Entity();
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _process.Dispose();
     }
 }
