@@ -67,14 +67,15 @@ public sealed partial class Harness
         // latency count skips). Without it the first second of the measurement met the collection that
         // follows the memory probe's forced ones (150 ms once), which alone made the p99.
         var warm = Math.Min(subscriptions, rate);
-        await WriteLampsAsync(http, metrics, cluster, 1, warm, "NOT_INUSE", null);
+        await WriteLampsAsync(http, metrics, cluster, 1, warm, "NOT_INUSE");
 
         // Two passes, timed apart. First writes: lamps the cluster has never held (s1 creates each
         // one's entity actor, which stays), INUSE, whose NOTIFYs say confirmed. Then changes: lamps
         // the cluster holds, each once to RINGING, whose NOTIFYs say early. A lamp that changes is
         // the target's case; the first pass is the cost of a cluster filling up (docs/benchmarks/README.md).
-        var first = await WriteLampsAsync(http, metrics, cluster, warm + 1, (int)Math.Min(subscriptions - warm, rate * _options.Duration.TotalSeconds), "INUSE", new long[subscriptions + 1]);
-        var change = await WriteLampsAsync(http, metrics, cluster, 1, (int)Math.Min(subscriptions, rate * _options.Duration.TotalSeconds), "RINGING", new long[subscriptions + 1]);
+        var perPass = (int)(rate * _options.Duration.TotalSeconds);
+        var first = await WriteLampsAsync(http, metrics, cluster, warm + 1, Math.Min(subscriptions - warm, perPass), "INUSE");
+        var change = await WriteLampsAsync(http, metrics, cluster, 1, Math.Min(subscriptions, perPass), "RINGING");
         await sipp.StopAsync();
 
         var notifies = SippTrace.Notifies(trace).ToList();
@@ -110,19 +111,17 @@ public sealed partial class Harness
     }
 
     /// <summary>Lamps b<paramref name="from"/> … written once each over HTTP on s1 at the SIP rate, the
-    /// NOTIFYs they cause awaited (bounded); with <paramref name="issued"/>, each write's start is kept by user.</summary>
-    private async Task<LampPass> WriteLampsAsync(HttpClient http, HttpClient metrics, AgentCluster cluster, int from, int count, string state, long[]? issued)
+    /// NOTIFYs they cause awaited (bounded); each write's start is kept by user.</summary>
+    private async Task<LampPass> WriteLampsAsync(HttpClient http, HttpClient metrics, AgentCluster cluster, int from, int count, string state)
     {
+        var issued = new long[from + count];
         var notifiesBefore = await MetricAsync(metrics, "actorpresence_sip_notifies_total", "outcome=\"ok\"");
         var cpu = cluster.CpuTimes();
         var body = $$"""{"state":"{{state}}"}""";
         var run = await Pacer.RunAsync(count, _options.SipRate, 256, async i =>
         {
             var user = from + i;
-            if (issued is not null)
-            {
-                Volatile.Write(ref issued[user], DateTime.UtcNow.Ticks);
-            }
+            Volatile.Write(ref issued[user], DateTime.UtcNow.Ticks);
             using var put = await http.PutAsync($"/api/v1/devices/PJSIP/b{user}", Json(body));
             put.EnsureSuccessStatusCode();
         }, CancellationToken.None, deadline: _options.Duration + TimeSpan.FromSeconds(30));
@@ -131,7 +130,7 @@ public sealed partial class Harness
         {
             await Task.Delay(50);
         }
-        return new LampPass(run, issued ?? [], cluster.CpuSecondsSince(cpu));
+        return new LampPass(run, issued, cluster.CpuSecondsSince(cpu));
     }
 
     private sealed record LampPass(PaceResult Run, long[] Issued, double CpuSeconds);
