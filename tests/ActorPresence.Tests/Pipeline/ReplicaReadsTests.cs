@@ -1,0 +1,155 @@
+using ActorPresence.Domain;
+using ActorPresence.Entities;
+using ActorPresence.Entities.Messages;
+using ActorPresence.Replication;
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using static ActorPresence.Entities.Messages.EntityHandshake;
+using static ActorPresence.Entities.Messages.EntityQueries;
+using static ActorPresence.Tests.Samples;
+
+namespace ActorPresence.Tests.Pipeline;
+
+public sealed class ReplicaReadsTests : TestKit
+{
+    private const int KeyCount = 12;
+
+    private readonly ReplicaView _view = new(new KeySpace(EntityKind.Device, KeyCount));
+    private readonly Subscriptions _subscriptions = new(EntityKind.Device);
+    private readonly RecordingRoutes _routes = new();
+    private readonly TestProbe _replicator;
+    private readonly TestProbe _outbox;
+    private readonly ReplicaReads _reads;
+
+    public ReplicaReadsTests()
+    {
+        _replicator = CreateTestProbe();
+        _outbox = CreateTestProbe();
+        var actorless = new ActorlessEntities(
+            DeviceModel.Instance, "n1", _view, _subscriptions, _routes, _outbox, (_, _) => null, (_, _) => { });
+        _reads = new ReplicaReads(
+            DeviceModel.Instance, "n1", _view, _replicator, TestActor, TimeSpan.FromSeconds(3), _routes, actorless,
+            new NodeRemoval("n1", incarnation: 2));
+    }
+
+    private EntityMapKey KeyOf(string id) => _view.Keys.KeyOf(id);
+
+    /// <summary>Answers a round of polls: the maps given, NotFound for every other key. True when the round completed.</summary>
+    private bool AnswerRound(params EntityMap[] maps)
+    {
+        var completed = false;
+        foreach (var get in _replicator.ReceiveN(KeyCount).Cast<Get>())
+        {
+            Assert.IsType<ReadLocal>(get.Consistency);
+            var map = maps.FirstOrDefault(m => m.Entities.Any(e => KeyOf(e.Key).Equals(get.Key)));
+            object answer = map is null ? new NotFound(get.Key, get.Request) : new GetSuccess(get.Key, get.Request, map);
+            Assert.False(completed, "the round completed before its last key was answered");
+            completed = _reads.OnAnswer(answer);
+        }
+        return completed;
+    }
+
+    [Fact]
+    public void A_round_reads_every_key_locally_and_completes_with_the_answer_for_its_last_key()
+    {
+        _reads.Poll();
+        _reads.Poll();
+
+        Assert.True(AnswerRound());
+        Assert.Equal(1, _reads.RoundsCompleted);
+        // The poll asked for while the round ran comes after it.
+        _reads.PollAgainIfDue();
+        Assert.True(AnswerRound());
+        Assert.Equal(2, _reads.RoundsCompleted);
+        _reads.PollAgainIfDue();
+        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void A_later_read_sends_a_live_entitys_change_to_its_actor_and_a_new_entitys_to_its_subscribers()
+    {
+        var queue = new SubscriptionQueue(10);
+        _subscriptions.Add(SubscriptionFilter.Device(new DeviceId("PJSIP/2")), new Subscriber(CreateTestProbe(), queue), out _);
+        var first = EntityMap.Empty.Put("PJSIP/1", View(1, "n2", DeviceState.InUse)).ResetDelta();
+        _reads.Poll();
+        AnswerRound(first);
+        Assert.Empty(_routes.Routed);
+        _routes.Live.Add("PJSIP/1");
+
+        _reads.Poll();
+        var second = first.Put("PJSIP/1", View(2, "n3", DeviceState.Busy)).ResetDelta();
+        var third = EntityMap.Empty.Put("PJSIP/2", View(3, "n3", DeviceState.Ringing)).ResetDelta();
+        AnswerRound(second, third);
+
+        var (id, message) = Assert.Single(_routes.Routed);
+        Assert.Equal("PJSIP/1", id);
+        Assert.Equal(ChangeSource.Replica, Assert.IsType<ApplyEntries>(message).Source);
+        Assert.True(queue.Reader.TryRead(out var change));
+        Assert.Equal(DeviceState.Ringing, Assert.IsType<DeviceStateEvent>(change).Device.State);
+        Assert.Equal(Slot.Of(View(3, "n3", DeviceState.Ringing)), _view.Current("PJSIP/2"));
+    }
+
+    [Fact]
+    public void A_listing_is_answered_by_the_first_round_that_started_after_it_was_asked()
+    {
+        _reads.Poll();
+        _reads.List(new ListIds("PJSIP/", null, 10), TestActor);
+        var map = EntityMap.Empty.Put("PJSIP/1", View(1, "n2", DeviceState.InUse)).Put("SIP/9", View(1, "n2", DeviceState.InUse)).ResetDelta();
+
+        AnswerRound(map);
+        Assert.Empty(_reads.TakeListings());
+        _reads.PollAgainIfDue();
+        AnswerRound(map);
+
+        var (replyTo, ids) = Assert.Single(_reads.TakeListings());
+        Assert.Equal(TestActor, replyTo);
+        Assert.Equal(["PJSIP/1"], ids);
+    }
+
+    [Fact]
+    public void The_first_read_withdraws_a_view_left_by_an_earlier_incarnation_of_this_node()
+    {
+        var map = EntityMap.Empty
+            .Put("PJSIP/1", View(1, "n1", DeviceState.InUse, incarnation: 1))
+            .Put("PJSIP/2", View(1, "n1", DeviceState.InUse, incarnation: 2))
+            .ResetDelta();
+        _reads.Poll();
+
+        AnswerRound(map);
+
+        var tombstone = _outbox.ExpectMsg<LocalChange>();
+        Assert.Equal("PJSIP/1", tombstone.Id);
+        Assert.True(tombstone.ReplicaOnly);
+        Assert.Null(Assert.IsType<DeviceViewEntry>(tombstone.Entry).State);
+        _outbox.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void A_repair_reads_a_few_keys_at_a_time_from_other_nodes_and_one_asked_for_meanwhile_runs_after_it()
+    {
+        Assert.True(_reads.Repair(fromEveryNode: false));
+        Assert.False(_reads.Repair(fromEveryNode: true));
+
+        var window = _replicator.ReceiveN(RepairRound.Window).Cast<Get>().ToList();
+        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        Assert.All(window, get => Assert.IsType<ReadFrom>(get.Consistency));
+        Assert.False(_reads.OnAnswer(new NotFound(window[0].Key, window[0].Request)));
+        var next = _replicator.ExpectMsg<Get>();
+        Assert.DoesNotContain(next.Key, window.Select(g => g.Key));
+
+        var rest = window.Skip(1).Append(next).ToList();
+        while (rest.Count > 0)
+        {
+            foreach (var get in rest)
+            {
+                _reads.OnAnswer(new GetFailure(get.Key, get.Request));
+            }
+            rest = _replicator.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => (Get)m).ToList();
+        }
+        var again = ExpectMsg<MembershipNotices.RepairReplica>();
+        Assert.True(again.FromEveryNode);
+        Assert.Equal(1, _reads.RepairsStarted);
+    }
+}
