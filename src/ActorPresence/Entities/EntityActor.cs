@@ -40,23 +40,24 @@ internal sealed record EntityShared(EntityModel Model, string NodeName, long Inc
 /// </summary>
 public sealed class EntityActor : UntypedActor
 {
-    private readonly string _id;
     private readonly EntityShared _shared;
-    private Slot _slot;
+    // Set by StartEntity, the first message.
+    private string _id = null!;
+    private Slot _slot = Slot.Empty;
     // Usually none or one: a list is smaller than a set.
     private List<Subscriber>? _subscribers;
 
-    internal EntityActor(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers)
-    {
-        _id = id;
-        _shared = shared;
-        _slot = initial;
-        _subscribers = subscribers is { Count: > 0 } ? subscribers : null;
-    }
+    private EntityActor(EntityShared shared) => _shared = shared;
 
-    /// <summary>Props that construct the actor directly: no expression compiled, no reflection per entity.</summary>
-    internal static Props Props(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers) =>
-        Akka.Actor.Props.CreateBy(new Producer(id, shared, initial, subscribers)).WithMailbox(EntityMailbox.Id);
+    /// <summary>
+    /// The props of every entity actor of one kind on one node, made once by the manager. Per actor,
+    /// Akka would otherwise keep its own props, deploy (with a configuration parsed for it) and
+    /// producer, and build them at each creation; the entity's id and state come in
+    /// <see cref="StartEntity"/> instead. The producer calls the constructor directly: no
+    /// expression compiled, no reflection per entity.
+    /// </summary>
+    internal static Props Props(EntityShared shared) =>
+        Akka.Actor.Props.CreateBy(new Producer(shared)).WithMailbox(EntityMailbox.Id);
 
     private EntityModel Model => _shared.Model;
 
@@ -64,6 +65,11 @@ public sealed class EntityActor : UntypedActor
     {
         switch (message)
         {
+            case StartEntity start:
+                _id = start.Id;
+                _slot = start.Initial;
+                _subscribers = start.Subscribers is { Count: > 0 } ? start.Subscribers : null;
+                break;
             case Write write:
                 OnWrite(write);
                 break;
@@ -198,13 +204,13 @@ public sealed class EntityActor : UntypedActor
         }
     }
 
-    private sealed class Producer(string id, EntityShared shared, Slot initial, List<Subscriber>? subscribers) : IIndirectActorProducer
+    private sealed class Producer(EntityShared shared) : IIndirectActorProducer
     {
         public Type ActorType => typeof(EntityActor);
 
-        // A restart (never asked for: the manager resumes a failed entity actor) would start from
-        // the state the actor was created with; the replica holds everything it acknowledged.
-        public ActorBase Produce() => new EntityActor(id, shared, initial, subscribers is null ? null : [.. subscribers]);
+        // A restart would start an actor without its entity: the manager never asks for one (it
+        // resumes a failed entity actor, which keeps its state).
+        public ActorBase Produce() => new EntityActor(shared);
 
         public void Release(ActorBase actor)
         {

@@ -46,6 +46,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private TimeSpan _firstReadCost;
     private IActorRef _outbox = ActorRefs.Nobody;
     private EntityShared _shared = null!;
+    private Props _entityProps = Akka.Actor.Props.None;
     private ActorlessEntities _actorless = null!;
     private ReplicaReads _reads = null!;
     private int _peers;
@@ -86,6 +87,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             Outbox.Props(Kind, _keys, _replicator, _settings.DirectPathEnabled, _settings.AskTimeout, address => PeerPath(address, _model)),
             "outbox");
         _shared = new EntityShared(_model, _nodeName, _incarnation, _settings.Clock, _outbox, _metrics);
+        _entityProps = EntityActor.Props(_shared);
         _actorless = new ActorlessEntities(_model, _nodeName, _view, _subscriptions, this, _outbox, _shared.EntryFor, Counted);
         _reads = new ReplicaReads(_model, _nodeName, _view, _replicator, Self, _settings.AskTimeout, this, _actorless, _removal);
         // The first read of the replica comes before anything else is answered: until then this
@@ -277,7 +279,9 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
     private IActorRef Spawn(string id)
     {
         var subscribers = _subscriptions.For(id);
-        var actor = Context.ActorOf(EntityActor.Props(id, _shared, _view.Current(id), subscribers.Count > 0 ? subscribers : null));
+        var actor = Context.ActorOf(_entityProps);
+        // Before anything else reaches the actor: only this manager knows it yet.
+        actor.Tell(new StartEntity(id, _view.Current(id), subscribers.Count > 0 ? subscribers : null));
         Context.WatchWith(actor, new EntityStopped(id, actor));
         _live.Add(id, actor, Now);
         return actor;

@@ -6,6 +6,12 @@ namespace ActorPresence.Entities.Messages;
 /// <summary>Between a manager, its entity actors and its outbox. Internal to one node.</summary>
 internal static class EntityHandshake
 {
+    /// <summary>The first message of every entity actor, sent by the manager as it creates the actor:
+    /// which entity it owns, the state the node holds of it, and the subscribers that cover it (its
+    /// own list). Every entity actor of a kind shares one <see cref="Props"/>, so what differs per
+    /// entity comes here.</summary>
+    internal sealed record StartEntity(string Id, Slot Initial, List<Subscriber>? Subscribers);
+
     /// <summary>Entries from another node for the entity; the actor keeps those newer than what it holds.</summary>
     internal sealed record ApplyEntries(IReadOnlyList<Entry> Entries, ChangeSource Source);
 
