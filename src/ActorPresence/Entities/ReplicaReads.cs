@@ -17,41 +17,16 @@ namespace ActorPresence.Entities;
 /// handed to the subscribers) before the view takes the read; a device view of a removed incarnation,
 /// or of an earlier one of this node, is withdrawn. Work per read is proportional to what changed.
 /// </summary>
-internal sealed class ReplicaReads
+/// <param name="self">The manager: a repair asked for again while one ran is sent to it.</param>
+internal sealed class ReplicaReads(
+    EntityModel model, string nodeName, ReplicaView view, IActorRef replicator, IActorRef self, TimeSpan readTimeout,
+    IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal)
 {
-    private readonly EntityModel _model;
-    private readonly string _nodeName;
-    private readonly KeySpace _keys;
-    private readonly Dictionary<string, int> _keyIndex;
-    private readonly ReplicaView _view;
-    private readonly IActorRef _replicator;
-    private readonly IActorRef _self;
-    private readonly TimeSpan _readTimeout;
-    private readonly IEntityRoutes _routes;
-    private readonly ActorlessEntities _actorless;
-    private readonly NodeRemoval _removal;
-    private readonly ReplicaPoll _poll;
-    private readonly RepairRound _repair;
-
-    /// <param name="self">The manager: a repair asked for again while one ran is sent to it.</param>
-    public ReplicaReads(
-        EntityModel model, string nodeName, ReplicaView view, IActorRef replicator, IActorRef self, TimeSpan readTimeout,
-        IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal)
-    {
-        _model = model;
-        _nodeName = nodeName;
-        _keys = view.Keys;
-        _keyIndex = _keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
-        _view = view;
-        _replicator = replicator;
-        _self = self;
-        _readTimeout = readTimeout;
-        _routes = routes;
-        _actorless = actorless;
-        _removal = removal;
-        _poll = new ReplicaPoll(_keys.Keys.Count);
-        _repair = new RepairRound(_keys.Keys.Count);
-    }
+    private readonly KeySpace _keys = view.Keys;
+    private readonly Dictionary<string, int> _keyIndex =
+        view.Keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+    private readonly ReplicaPoll _poll = new(view.Keys.Keys.Count);
+    private readonly RepairRound _repair = new(view.Keys.Keys.Count);
 
     /// <summary>Rounds of reads completed since the manager started: until the first, the node does not
     /// know what it holds (after a restart, nothing at all).</summary>
@@ -68,7 +43,7 @@ internal sealed class ReplicaReads
         }
         foreach (var key in _keys.Keys)
         {
-            _replicator.Tell(Dsl.Get(key, ReadLocal.Instance));
+            replicator.Tell(Dsl.Get(key, ReadLocal.Instance));
         }
     }
 
@@ -140,7 +115,7 @@ internal sealed class ReplicaReads
         {
             return;
         }
-        if (_poll.Completed == 0 && _view.IsUnread(index))
+        if (_poll.Completed == 0 && view.IsUnread(index))
         {
             OnFirstRead(index, map);
         }
@@ -156,8 +131,8 @@ internal sealed class ReplicaReads
     /// earlier incarnation of this node is looked for (one look per entity, no per-entity copy).</summary>
     private void OnFirstRead(int index, EntityMap map)
     {
-        _view.Commit(index, map, []);
-        if (_model.Kind == EntityKind.Device)
+        view.Commit(index, map, []);
+        if (model.Kind == EntityKind.Device)
         {
             foreach (var (id, slot) in map.Entities)
             {
@@ -169,22 +144,22 @@ internal sealed class ReplicaReads
     /// <summary>A later read of key <paramref name="index"/>: work proportional to what changed in it.</summary>
     private void OnChanged(int index, EntityMap map)
     {
-        var changes = _view.Changes(index, map);
+        var changes = view.Changes(index, map);
         foreach (var change in changes)
         {
-            if (_routes.IsLive(change.Id))
+            if (routes.IsLive(change.Id))
             {
                 // The actor keeps what is newer than what it holds.
-                _routes.Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
+                routes.Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
             }
             else if (change.Missing.Count > 0)
             {
                 // New to this node: counted, and handed to the subscribers; the commit below takes it into the view.
-                _actorless.Apply(change.Id, change.Missing, ChangeSource.Replica);
+                actorless.Apply(change.Id, change.Missing, ChangeSource.Replica);
             }
         }
-        _view.Commit(index, map, changes);
-        if (_model.Kind == EntityKind.Device)
+        view.Commit(index, map, changes);
+        if (model.Kind == EntityKind.Device)
         {
             foreach (var change in changes)
             {
@@ -196,20 +171,20 @@ internal sealed class ReplicaReads
     /// <summary>Withdraws the views in <paramref name="slot"/> that a removed incarnation left.</summary>
     private void WithdrawStaleViews(string id, Slot slot)
     {
-        foreach (var (node, incarnation) in _removal.StaleViews(slot) ?? [])
+        foreach (var (node, incarnation) in removal.StaleViews(slot) ?? [])
         {
-            _actorless.WithdrawViews(id, node, incarnation);
+            actorless.WithdrawViews(id, node, incarnation);
         }
     }
 
     /// <summary>Ids with state, from the replica view and the live actors.</summary>
     private List<string> ListIds(ListIds m)
     {
-        var ids = new HashSet<string>(_view.Ids(), StringComparer.Ordinal);
+        var ids = new HashSet<string>(view.Ids(), StringComparer.Ordinal);
         return ids
             .Where(id => id.StartsWith(m.Prefix, StringComparison.Ordinal)
                          && (m.After is null || string.CompareOrdinal(id, m.After) > 0)
-                         && _model.ToEvent(id, _view.Current(id), _nodeName, initial: true) is not null)
+                         && model.ToEvent(id, view.Current(id), nodeName, initial: true) is not null)
             .Order(StringComparer.Ordinal)
             .Take(m.Limit)
             .ToList();
@@ -219,7 +194,7 @@ internal sealed class ReplicaReads
     {
         if (_repair.Answered() is { } again)
         {
-            _self.Tell(new RepairReplica("asked for again while the last repair ran", again));
+            self.Tell(new RepairReplica("asked for again while the last repair ran", again));
             return;
         }
         ReadRepairKeys();
@@ -229,10 +204,10 @@ internal sealed class ReplicaReads
     /// replica does not flood the replicators (and starve the failure detector's heartbeats).</summary>
     private void ReadRepairKeys()
     {
-        IReadConsistency read = _repair.FromEveryNode ? new ReadAll(_readTimeout) : new ReadFrom(2, _readTimeout);
+        IReadConsistency read = _repair.FromEveryNode ? new ReadAll(readTimeout) : new ReadFrom(2, readTimeout);
         while (_repair.NextKey() is { } index)
         {
-            _replicator.Tell(Dsl.Get(_keys.Keys[index], read, RepairRead.Instance));
+            replicator.Tell(Dsl.Get(_keys.Keys[index], read, RepairRead.Instance));
         }
     }
 
