@@ -13,7 +13,7 @@ namespace ActorPresence.Entities;
 /// of a removed node's views. Each is merged into what the <see cref="ReplicaView"/> holds, kept in
 /// its overlay until the replica has it, and handed to the subscriptions that cover the entity, as
 /// the entity's actor would (in order: every change of an entity with no actor passes through
-/// here). An entity with an actor gets the change through the actor instead. No actor is created
+/// here); a new subscription gets their current state from here too. An entity with an actor gets the change through the actor instead. No actor is created
 /// for a change or a subscription: one that covers many entities (a prefix, everything) would
 /// otherwise keep an actor alive for each entity that changes.
 /// </summary>
@@ -77,6 +77,20 @@ internal sealed class ActorlessEntities(
             }
         }
         return changed ? slot : null;
+    }
+
+    /// <summary>A new subscription's first events: the current state of every entity with no actor here
+    /// that <paramref name="filter"/> covers (an entity with an actor sends its own).</summary>
+    public void SendCurrentStates(SubscriptionFilter filter, Subscriber subscriber)
+    {
+        foreach (var id in view.Ids())
+        {
+            if (!routes.IsLive(id) && filter.Matches(model.Kind, id)
+                && model.ToEvent(id, view.Current(id), nodeName, initial: true) is { } current)
+            {
+                subscriber.Deliver(current);
+            }
+        }
     }
 
     /// <summary>A write from outside the site to an entity with no actor here: applied as a change from

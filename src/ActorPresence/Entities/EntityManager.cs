@@ -331,14 +331,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             return;
         }
         Register(add);
-        foreach (var held in _view.Ids())
-        {
-            if (!_live.IsLive(held) && add.Filter.Matches(Kind, held)
-                && _model.ToEvent(held, _view.Current(held), _nodeName, initial: true) is { } initial)
-            {
-                add.Subscriber.Deliver(initial);
-            }
-        }
+        _actorless.SendCurrentStates(add.Filter, add.Subscriber);
         foreach (var live in _live.Ids.ToList())
         {
             if (add.Filter.Matches(Kind, live))

@@ -80,6 +80,23 @@ public sealed class ActorlessEntitiesTests : TestKit
     }
 
     [Fact]
+    public void A_new_subscription_gets_the_current_state_of_each_covered_entity_with_no_actor_marked_initial()
+    {
+        _actorless.Deliver("PJSIP/1", View(10, "n2", DeviceState.InUse), ChangeSource.Direct);
+        _actorless.Deliver("PJSIP/2", View(11, "n2", DeviceState.Busy), ChangeSource.Direct);
+        _actorless.Deliver("SIP/9", View(12, "n2", DeviceState.Busy), ChangeSource.Direct);
+        _routes.Live.Add("PJSIP/2");
+        var queue = new SubscriptionQueue(10);
+
+        _actorless.SendCurrentStates(SubscriptionFilter.WithPrefix(EntityKind.Device, "PJSIP/"), new Subscriber(CreateTestProbe(), queue));
+
+        var current = Assert.IsType<DeviceStateEvent>(Assert.Single(Drain(queue)));
+        Assert.Equal("PJSIP/1", current.Device.Id.Value);
+        Assert.Equal(DeviceState.InUse, current.Device.State);
+        Assert.True(current.IsInitial);
+    }
+
+    [Fact]
     public void A_write_from_outside_the_site_is_held_and_sent_out_with_its_acknowledgement()
     {
         var site = new SiteId("paris");
