@@ -233,11 +233,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
 
     // ----- routing -----
 
-    int IEntityRoutes.LiveCount => _live.Count;
-
     bool IEntityRoutes.IsLive(string id) => _live.IsLive(id);
-
-    IReadOnlyList<string> IEntityRoutes.LiveIds() => _live.Ids.ToList();
 
     void IEntityRoutes.Route(string id, object message, IActorRef? sender) => Route(id, message, sender);
 

@@ -9,12 +9,7 @@ namespace ActorPresence.Entities;
 /// </summary>
 internal interface IEntityRoutes
 {
-    int LiveCount { get; }
-
     bool IsLive(string id);
-
-    /// <summary>The entities with an actor, as of now (a copy: routing to them may change the set).</summary>
-    IReadOnlyList<string> LiveIds();
 
     void Route(string id, object message, IActorRef? sender);
 }

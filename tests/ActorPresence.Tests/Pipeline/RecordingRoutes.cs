@@ -11,11 +11,7 @@ internal sealed class RecordingRoutes : IEntityRoutes
 
     public List<(string Id, object Message)> Routed { get; } = [];
 
-    public int LiveCount => Live.Count;
-
     public bool IsLive(string id) => Live.Contains(id);
-
-    public IReadOnlyList<string> LiveIds() => Live.ToList();
 
     public void Route(string id, object message, IActorRef? sender) => Routed.Add((id, message));
 }
