@@ -122,13 +122,16 @@ public static class Checks
 {
     public const string ConvergencePurpose = "the convergence check";
 
-    /// <summary>Waits until every node holds the same replica (same fingerprint).</summary>
-    public static async Task ConvergedAsync(IReadOnlyList<AgentClient> nodes, TimeSpan timeout, string what, TimeSpan? callTimeout = null)
+    /// <summary>Waits until every node holds the same replica (same fingerprint), or the same entities
+    /// of one kind whose ids start with <paramref name="prefix"/> when a scope is given.</summary>
+    public static async Task ConvergedAsync(IReadOnlyList<AgentClient> nodes, TimeSpan timeout, string what, TimeSpan? callTimeout = null,
+        (string Kind, string Prefix)? scope = null)
     {
+        var path = scope is var (kind, prefix) ? $"/bench/fingerprint?kinds={kind}&prefix={Uri.EscapeDataString(prefix)}" : "/bench/fingerprint";
         Agent.Fingerprint[] prints = [];
         await Waits.UntilAsync(async () =>
         {
-            prints = await Task.WhenAll(nodes.Select(n => n.GetAsync<Agent.Fingerprint>("/bench/fingerprint", ConvergencePurpose, callTimeout)));
+            prints = await Task.WhenAll(nodes.Select(n => n.GetAsync<Agent.Fingerprint>(path, ConvergencePurpose, callTimeout)));
             return prints.Distinct().Count() == 1;
         }, timeout, $"identical replicas {what}", state: () => prints.Length == 0 ? "" : "last seen: " + string.Join(", ",
             prints.Select((p, i) => $"{nodes[i].Name} {p.Entries:N0} entries")));
