@@ -100,7 +100,62 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
         Assert.Equal(map, fixture.System.Serialization.Deserialize(bytes, 4711, "APM"));
     }
 
+    [Fact]
+    public void Key_digests_and_their_query_are_serialized_by_the_ActorPresence_serializer_with_manifests_APK_and_APQ()
+    {
+        var query = new KeyDigestsQuery(EntityKind.Device, 3);
+        var digests = new KeyDigests(EntityKind.Device, 3, [5UL]);
+
+        Assert.Equal(4711, SerializerFor(query).Identifier);
+        Assert.Equal("APQ", SerializerFor(query).Manifest(query));
+        Assert.Equal(4711, SerializerFor(digests).Identifier);
+        Assert.Equal("APK", SerializerFor(digests).Manifest(digests));
+    }
+
     // ---- round trips ----
+
+    [Fact]
+    public void Key_digests_and_their_query_round_trip_to_equal_messages()
+    {
+        var query = new KeyDigestsQuery(EntityKind.Presence, long.MaxValue);
+        var digests = new KeyDigests(EntityKind.Mailbox, 42, [0UL, 1UL, ulong.MaxValue, 0xfedcba9876543210UL]);
+        var none = new KeyDigests(EntityKind.Device, 1, []);
+
+        Assert.Equal(query, RoundTrip(query));
+        Assert.Equal(digests, RoundTrip(digests));
+        Assert.Equal(none, RoundTrip(none));
+    }
+
+    [Fact]
+    public void More_key_digests_than_a_key_space_can_have_are_refused_on_both_sides()
+    {
+        var tooMany = new KeyDigests(EntityKind.Device, 1, new ulong[KeyDigests.MaxKeys + 1]);
+        Assert.Throws<ArgumentException>(() => ToBinary(tooMany));
+
+        // Count 4097 as a varint, then as many digests.
+        var bytes = new List<byte> { 1, (byte)EntityKind.Device };
+        bytes.AddRange(BitConverter.GetBytes(1L));
+        bytes.AddRange(new byte[] { 0x81, 0x20 });
+        bytes.AddRange(new byte[(KeyDigests.MaxKeys + 1) * 8]);
+        Assert.Throws<SerializationException>(() => FromBinary([.. bytes], "APK"));
+    }
+
+    [Fact]
+    public void Every_truncation_of_a_key_digests_payload_raises_SerializationException()
+    {
+        foreach (var (bytes, manifest) in new[]
+                 {
+                     (ToBinary(new KeyDigests(EntityKind.Device, 9, [1UL, 2UL])), "APK"),
+                     (ToBinary(new KeyDigestsQuery(EntityKind.Device, 9)), "APQ"),
+                 })
+        {
+            for (var length = 0; length < bytes.Length; length++)
+            {
+                var truncated = bytes[..length];
+                Assert.Throws<SerializationException>(() => FromBinary(truncated, manifest));
+            }
+        }
+    }
 
     [Theory]
     [MemberData(nameof(MapCases))]
@@ -235,6 +290,8 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     [InlineData("APM", 1)]
     [InlineData("APM", 2)]
     [InlineData("APD", 1)]
+    [InlineData("APQ", 1)]
+    [InlineData("APK", 1)]
     public void Random_bytes_either_decode_or_raise_SerializationException_and_nothing_else(string manifest, byte version)
     {
         var random = new Random(4711 + version);
@@ -268,6 +325,8 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
             (Convert.FromHexString(LegacyPayloads.AllKindsVersion1Hex), "APM"),
             (ToBinary(Directs["mailbox"]()), "APD"),
             (ToBinary(Directs["presence"]()), "APD"),
+            (ToBinary(new KeyDigestsQuery(EntityKind.Mailbox, 7)), "APQ"),
+            (ToBinary(new KeyDigests(EntityKind.Presence, 7, [1UL, ulong.MaxValue, 0x0123456789abcdefUL])), "APK"),
         };
         byte[] replacements = [0x00, 0x01, 0x02, 0x03, 0x07, 0x09, 0x7F, 0x80, 0xC0, 0xFE, 0xFF];
         var wrong = new List<string>();

@@ -89,7 +89,11 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         _shared = new EntityShared(_model, _nodeName, _incarnation, _settings.Clock, _outbox, _metrics);
         _entityProps = EntityActor.Props(_shared);
         _actorless = new ActorlessEntities(_model, _nodeName, _view, _subscriptions, this, _outbox, _shared.EntryFor, Counted);
-        _reads = new ReplicaReads(_model, _nodeName, _view, _replicator, Self, _settings.AskTimeout, this, _actorless, _removal);
+        var system = Context.System;
+        var self = Self;
+        _reads = new ReplicaReads(_model, _nodeName, _view, _replicator, self, _settings.AskTimeout, this, _actorless, _removal,
+            address => system.ActorSelection(PeerPath(address, _model)),
+            (delay, message) => system.Scheduler.ScheduleTellOnce(delay, self, message, self));
         // The first read of the replica comes before anything else is answered: until then this
         // node would not know what it holds (after a restart, nothing at all).
         Context.Parent.Tell(new RequestPeers(Self));
@@ -180,9 +184,25 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 _reads.Poll();
                 break;
             case RepairReplica repair:
-                if (_reads.Repair(repair.FromEveryNode))
+                if (_reads.Repair(repair.FromEveryNode, repair.Peers))
                 {
-                    _log.Info("{0}: reading every key from {1} ({2})", Kind, repair.FromEveryNode ? "every node" : "another node", repair.Reason);
+                    _log.Info(repair.Peers.Count == 0 ? "{0}: reading every key from {1} ({2})" : "{0}: repair from {1} ({2}): comparing key digests first",
+                        Kind, repair.FromEveryNode ? "every node" : "another node", repair.Reason);
+                }
+                break;
+            case KeyDigestsQuery query when query.Kind == Kind:
+                Sender.Tell(_reads.Digests(query.Round));
+                break;
+            case KeyDigests digests:
+                if (_reads.OnDigests(Sender.Path.Address, digests) is { } keys)
+                {
+                    _log.Info("{0}: repair reads {1} of {2} keys (those whose digest differs)", Kind, keys, _keys.Keys.Count);
+                }
+                break;
+            case ReplicaReads.DigestsTimedOut timedOut:
+                if (_reads.OnDigestsTimedOut(timedOut))
+                {
+                    _log.Info("{0}: a peer did not send its key digests in time; the repair reads every key", Kind);
                 }
                 break;
             case ListIds list:

@@ -3,6 +3,7 @@ using ActorPresence.Entities.Messages;
 using ActorPresence.Replication;
 using Akka.Actor;
 using Akka.DistributedData;
+using Akka.Event;
 using static ActorPresence.Entities.Messages.EntityHandshake;
 using static ActorPresence.Entities.Messages.EntityQueries;
 using static ActorPresence.Entities.Messages.MembershipNotices;
@@ -17,10 +18,14 @@ namespace ActorPresence.Entities;
 /// handed to the subscribers) before the view takes the read; a device view of a removed incarnation,
 /// or of an earlier one of this node, is withdrawn. Work per read is proportional to what changed.
 /// </summary>
-/// <param name="self">The manager: a repair asked for again while one ran is sent to it.</param>
+/// <param name="self">The manager: a repair asked for again while one ran is sent to it, and so are the
+/// peers' key digests and <see cref="DigestsTimedOut"/>.</param>
+/// <param name="peerManager">The same manager on another node, by its address.</param>
+/// <param name="later">Sends a message to the manager after a delay.</param>
 internal sealed class ReplicaReads(
     EntityModel model, string nodeName, ReplicaView view, IActorRef replicator, IActorRef self, TimeSpan readTimeout,
-    IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal)
+    IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal,
+    Func<Address, ICanTell> peerManager, Action<TimeSpan, object> later)
 {
     private readonly KeySpace _keys = view.Keys;
     private readonly Dictionary<string, int> _keyIndex =
@@ -55,10 +60,60 @@ internal sealed class ReplicaReads(
         Poll();
     }
 
-    /// <summary>Starts a repair, unless one runs (it then runs again afterwards). False when it did not start now.</summary>
-    public bool Repair(bool fromEveryNode)
+    /// <summary>Starts a repair, unless one runs (it then runs after it). False when it did not start now.
+    /// With peers, it first asks each for its key digests (<see cref="OnDigests"/>).</summary>
+    public bool Repair(bool fromEveryNode, IReadOnlyCollection<Address> peers)
     {
-        if (!_repair.TryStart(fromEveryNode))
+        if (!_repair.TryStart(fromEveryNode, peers))
+        {
+            return false;
+        }
+        if (_repair.Comparing)
+        {
+            var query = new KeyDigestsQuery(model.Kind, _repair.Started);
+            foreach (var peer in peers)
+            {
+                peerManager(peer).Tell(query, self);
+            }
+            later(readTimeout, new DigestsTimedOut(_repair.Started));
+        }
+        ReadRepairKeys();
+        return true;
+    }
+
+    /// <summary>What this node answers to <see cref="KeyDigestsQuery"/>: its view's digest of each key,
+    /// all 0 ("not known") until its first round of reads completed.</summary>
+    public KeyDigests Digests(long round)
+    {
+        var digests = new ulong[_keys.Keys.Count];
+        if (_poll.Completed > 0)
+        {
+            for (var i = 0; i < digests.Length; i++)
+            {
+                digests[i] = view.Digest(i);
+            }
+        }
+        return new KeyDigests(model.Kind, round, digests);
+    }
+
+    /// <summary>A peer's answer to the repair's <see cref="KeyDigestsQuery"/>. Returns how many keys the
+    /// repair reads when this was the last answer it waited for; null otherwise.</summary>
+    public int? OnDigests(Address peer, KeyDigests digests)
+    {
+        if (digests.Kind != model.Kind || !_repair.OnDigests(peer, digests.Round, digests.Digests, view.Digest))
+        {
+            return null;
+        }
+        ReadRepairKeys();
+        NextRepairIfDone();
+        return _repair.KeysToRead;
+    }
+
+    /// <summary>The peers of the repair <see cref="DigestsTimedOut.Round"/> did not all answer in time:
+    /// it reads every key. True when that repair was still waiting.</summary>
+    public bool OnDigestsTimedOut(DigestsTimedOut timedOut)
+    {
+        if (!_repair.DigestsTimedOut(timedOut.Round))
         {
             return false;
         }
@@ -192,12 +247,17 @@ internal sealed class ReplicaReads(
 
     private void RepairAnswered()
     {
-        if (_repair.Answered() is { } again)
-        {
-            self.Tell(new RepairReplica("asked for again while the last repair ran", again));
-            return;
-        }
+        _repair.Answered();
         ReadRepairKeys();
+        NextRepairIfDone();
+    }
+
+    private void NextRepairIfDone()
+    {
+        if (_repair.TakeQueued() is { } queued)
+        {
+            self.Tell(new RepairReplica("asked for again while the last repair ran", queued.FromEveryNode, queued.Peers));
+        }
     }
 
     /// <summary>Sends the repair's next reads: a few keys at a time, so that a repair of a large
@@ -210,6 +270,9 @@ internal sealed class ReplicaReads(
             replicator.Tell(Dsl.Get(_keys.Keys[index], read, RepairRead.Instance));
         }
     }
+
+    /// <summary>The peers of repair <paramref name="Round"/> had the read timeout to send their digests.</summary>
+    public sealed record DigestsTimedOut(long Round) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
     /// <summary>Marks the reads of a repair apart from the polls.</summary>
     private sealed class RepairRead

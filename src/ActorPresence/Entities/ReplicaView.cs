@@ -76,6 +76,9 @@ internal sealed class ReplicaView
     /// <summary>Entities held ahead of the replica, with what is held.</summary>
     public IEnumerable<KeyValuePair<string, Slot>> Ahead() => _ahead.SelectMany(part => part);
 
+    /// <summary>The digest of the last read of key <paramref name="index"/> (<see cref="EntityMap.Digest"/>).</summary>
+    public ulong Digest(int index) => _snapshots[index].Digest();
+
     /// <summary>Nothing read of key <paramref name="index"/> yet, and nothing held ahead of it.</summary>
     public bool IsUnread(int index) => ReferenceEquals(_snapshots[index], EntityMap.Empty) && _ahead[index].Count == 0;
 

@@ -58,14 +58,14 @@ public sealed class MembershipActor : ReceiveActor
             else if (m is ClusterEvent.MemberUp up && up.Member.HasRole(_role) && !_joinRepaired && !_selfUpSeen)
             {
                 _joinRepaired = true;
-                Repair($"joined; {NodeNameOf(up.Member) ?? up.Member.Address.ToString()} is up", fromEveryNode: false);
+                Repair($"joined; {NodeNameOf(up.Member) ?? up.Member.Address.ToString()} is up", fromEveryNode: false, up.Member.Address);
             }
         });
         Receive<ClusterEvent.ReachableMember>(m =>
         {
             if (m.Member.HasRole(_role) && !m.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
             {
-                Repair($"{NodeNameOf(m.Member) ?? m.Member.Address.ToString()} is reachable again", fromEveryNode: true);
+                Repair($"{NodeNameOf(m.Member) ?? m.Member.Address.ToString()} is reachable again", fromEveryNode: true, m.Member.Address);
             }
         });
         Receive<ClusterEvent.UnreachableMember>(_ => { });
@@ -86,9 +86,9 @@ public sealed class MembershipActor : ReceiveActor
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private void Repair(string reason, bool fromEveryNode)
+    private void Repair(string reason, bool fromEveryNode, Address peer)
     {
-        var repair = new RepairReplica(reason, fromEveryNode);
+        var repair = new RepairReplica(reason, fromEveryNode, [peer]);
         foreach (var manager in _managers)
         {
             manager.Tell(repair);

@@ -41,6 +41,24 @@ internal abstract class TrieNode(int count)
     }
 
     protected abstract int ComputeHash();
+
+    // Computed on first use, like the content hash; 0 means not yet (a digest is never 0).
+    private ulong _digest;
+
+    /// <summary>A digest of the content under this node that is the same on every node (unlike
+    /// <see cref="ContentHash"/>, which is seeded per process): equal content, equal digest.</summary>
+    public ulong Digest()
+    {
+        var digest = Volatile.Read(ref _digest);
+        if (digest == 0)
+        {
+            digest = ComputeDigest();
+            Volatile.Write(ref _digest, digest);
+        }
+        return digest;
+    }
+
+    protected abstract ulong ComputeDigest();
 }
 
 /// <summary>Up to <see cref="Trie.MaxLeaf"/> entities (more only when all share one hash), in canonical order.</summary>
@@ -68,6 +86,20 @@ internal sealed class TrieLeaf(TrieItem[] items) : TrieNode(items.Length)
         }
         return hash.ToHashCode();
     }
+
+    protected override ulong ComputeDigest()
+    {
+        var digest = new Digest64().Add(Items.Length);
+        foreach (var item in Items)
+        {
+            digest = digest.Add(item.Id).Add(item.Slot.Entries.Length);
+            foreach (var entry in item.Slot.Entries)
+            {
+                digest = entry.AddTo(digest);
+            }
+        }
+        return digest.Value;
+    }
 }
 
 /// <summary>Children by the next <see cref="Trie.BitsPerLevel"/> bits of the hash, most significant first.</summary>
@@ -83,6 +115,16 @@ internal sealed class TrieBranch(TrieNode?[] children, int count) : TrieNode(cou
             hash.Add(child?.ContentHash() ?? 0);
         }
         return hash.ToHashCode();
+    }
+
+    protected override ulong ComputeDigest()
+    {
+        var digest = new Digest64().Add(Count);
+        foreach (var child in Children)
+        {
+            digest = digest.Add(child?.Digest() ?? 0UL);
+        }
+        return digest.Value;
     }
 }
 

@@ -36,6 +36,13 @@ public abstract record Entry(Stamp Stamp)
 
     /// <summary>A total order of the content of two entries of the same kind, field by field, culture-free.</summary>
     private protected abstract int CompareContent(Entry other);
+
+    /// <summary>Folds the entry (stamp, kind and content) into <paramref name="digest"/>: the same on every
+    /// node for equal entries (see <see cref="Digest64"/>).</summary>
+    internal Digest64 AddTo(Digest64 digest) =>
+        AddContent(digest.Add(Stamp.Ticks).Add(Stamp.Node).Add(Rank));
+
+    private protected abstract Digest64 AddContent(Digest64 digest);
 }
 
 /// <summary>
@@ -55,6 +62,8 @@ public sealed record DeviceViewEntry(Stamp Stamp, long Incarnation, DeviceState?
         var c = Incarnation.CompareTo(o.Incarnation);
         return c != 0 ? c : ((int?)State ?? -1).CompareTo((int?)o.State ?? -1);
     }
+
+    private protected override Digest64 AddContent(Digest64 digest) => digest.Add(Incarnation).Add((int?)State ?? -1);
 }
 
 public sealed record MailboxEntry(Stamp Stamp, MailboxCounts Counts) : Entry(Stamp)
@@ -70,6 +79,8 @@ public sealed record MailboxEntry(Stamp Stamp, MailboxCounts Counts) : Entry(Sta
         c = c != 0 ? c : Counts.Old.CompareTo(o.Old);
         return c != 0 ? c : Counts.Urgent.CompareTo(o.Urgent);
     }
+
+    private protected override Digest64 AddContent(Digest64 digest) => digest.Add(Counts.New).Add(Counts.Old).Add(Counts.Urgent);
 }
 
 public sealed record PresenceEntry(Stamp Stamp, Presence Presence) : Entry(Stamp)
@@ -85,4 +96,7 @@ public sealed record PresenceEntry(Stamp Stamp, Presence Presence) : Entry(Stamp
         c = c != 0 ? c : string.CompareOrdinal(Presence.Subtype, o.Subtype);
         return c != 0 ? c : string.CompareOrdinal(Presence.Message, o.Message);
     }
+
+    private protected override Digest64 AddContent(Digest64 digest) =>
+        digest.Add((int)Presence.State).Add(Presence.Subtype).Add(Presence.Message);
 }

@@ -33,10 +33,13 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     public const int SerializerId = 4711;
     public const string EntityMapManifest = "APM";
     public const string DirectChangesManifest = "APD";
+    public const string KeyDigestsQueryManifest = "APQ";
+    public const string KeyDigestsManifest = "APK";
 
     private const byte MapVersionOrdinalOrder = 1;
     private const byte MapVersion = 2;
     private const byte DirectVersion = 1;
+    private const byte DigestsVersion = 1;
     // The durable store's per-entity rows: version, entry count, entries (an entity's part of a map payload).
     private const byte SlotVersion = 1;
 
@@ -62,6 +65,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     {
         EntityMap => EntityMapManifest,
         DirectChanges => DirectChangesManifest,
+        KeyDigestsQuery => KeyDigestsQueryManifest,
+        KeyDigests => KeyDigestsManifest,
         _ => throw new ArgumentException($"ActorPresenceSerializer cannot serialize {o.GetType()}", nameof(o)),
     };
 
@@ -69,6 +74,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     {
         EntityMap map => MapToBinary(map),
         DirectChanges direct => DirectToBinary(direct),
+        KeyDigestsQuery query => QueryToBinary(query),
+        KeyDigests digests => DigestsToBinary(digests),
         _ => throw new ArgumentException($"ActorPresenceSerializer cannot serialize {obj.GetType()}", nameof(obj)),
     };
 
@@ -81,6 +88,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
             {
                 EntityMapManifest => ReadMap(ref r),
                 DirectChangesManifest => ReadDirect(ref r),
+                KeyDigestsQueryManifest => ReadQuery(ref r),
+                KeyDigestsManifest => ReadDigests(ref r),
                 _ => throw new SerializationException($"unknown ActorPresence manifest '{manifest}'"),
             };
             if (r.Remaining != 0)
@@ -260,6 +269,73 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
             }
         }
         return Slot.FromOrdered(ImmutableCollectionsMarshal.AsImmutableArray(entries));
+    }
+
+    // ---- key digests (before a repair) ----
+
+    private static byte[] QueryToBinary(KeyDigestsQuery query)
+    {
+        var w = new WireWriter(16);
+        w.Byte(DigestsVersion);
+        w.Byte((byte)query.Kind);
+        w.Int64(query.Round);
+        return w.ToArrayAndReturn();
+    }
+
+    private static KeyDigestsQuery ReadQuery(ref WireReader r)
+    {
+        var kind = ReadDigestsHeader(ref r, KeyDigestsQueryManifest);
+        return new KeyDigestsQuery(kind, r.Int64());
+    }
+
+    private static byte[] DigestsToBinary(KeyDigests digests)
+    {
+        if (digests.Digests.Count > KeyDigests.MaxKeys)
+        {
+            throw new ArgumentException($"{digests.Digests.Count} key digests, more than {KeyDigests.MaxKeys}", nameof(digests));
+        }
+        var w = new WireWriter(16 + (digests.Digests.Count * 8));
+        w.Byte(DigestsVersion);
+        w.Byte((byte)digests.Kind);
+        w.Int64(digests.Round);
+        w.VarInt(digests.Digests.Count);
+        foreach (var digest in digests.Digests)
+        {
+            w.Int64((long)digest);
+        }
+        return w.ToArrayAndReturn();
+    }
+
+    private static KeyDigests ReadDigests(ref WireReader r)
+    {
+        var kind = ReadDigestsHeader(ref r, KeyDigestsManifest);
+        var round = r.Int64();
+        var count = ReadCount(ref r, KeyDigests.MaxKeys);
+        if (count > r.Remaining / 8)
+        {
+            throw new SerializationException($"{count} key digests cannot fit in {r.Remaining} bytes");
+        }
+        var digests = new ulong[count];
+        for (var i = 0; i < count; i++)
+        {
+            digests[i] = (ulong)r.Int64();
+        }
+        return new KeyDigests(kind, round, digests);
+    }
+
+    private static EntityKind ReadDigestsHeader(ref WireReader r, string manifest)
+    {
+        var version = r.Byte();
+        if (version != DigestsVersion)
+        {
+            throw new SerializationException($"unsupported ActorPresence format version {version} for manifest '{manifest}'");
+        }
+        var kind = (EntityKind)r.Byte();
+        if (!Enum.IsDefined(kind))
+        {
+            throw new SerializationException($"unknown entity kind {(int)kind}");
+        }
+        return kind;
     }
 
     // ---- direct changes ----

@@ -21,17 +21,23 @@ public sealed class ReplicaReadsTests : TestKit
     private readonly RecordingRoutes _routes = new();
     private readonly TestProbe _replicator;
     private readonly TestProbe _outbox;
+    private readonly TestProbe _peer;
+    private readonly List<(TimeSpan Delay, object Message)> _later = [];
     private readonly ReplicaReads _reads;
+    private static readonly Address PeerAddress = new("akka.tcp", "actorpresence", "127.0.0.1", 4054);
 
     public ReplicaReadsTests()
     {
         _replicator = CreateTestProbe();
         _outbox = CreateTestProbe();
+        _peer = CreateTestProbe();
         var actorless = new ActorlessEntities(
             DeviceModel.Instance, "n1", _view, _subscriptions, _routes, _outbox, (_, _) => null, (_, _) => { });
         _reads = new ReplicaReads(
             DeviceModel.Instance, "n1", _view, _replicator, TestActor, TimeSpan.FromSeconds(3), _routes, actorless,
-            new NodeRemoval("n1", incarnation: 2));
+            new NodeRemoval("n1", incarnation: 2),
+            address => address.Equals(PeerAddress) ? _peer : throw new InvalidOperationException($"no peer at {address}"),
+            (delay, message) => _later.Add((delay, message)));
     }
 
     private EntityMapKey KeyOf(string id) => _view.Keys.KeyOf(id);
@@ -129,8 +135,8 @@ public sealed class ReplicaReadsTests : TestKit
     [Fact]
     public void A_repair_reads_a_few_keys_at_a_time_from_other_nodes_and_one_asked_for_meanwhile_runs_after_it()
     {
-        Assert.True(_reads.Repair(fromEveryNode: false));
-        Assert.False(_reads.Repair(fromEveryNode: true));
+        Assert.True(_reads.Repair(fromEveryNode: false, peers: []));
+        Assert.False(_reads.Repair(fromEveryNode: true, peers: []));
 
         var window = _replicator.ReceiveN(RepairRound.Window).Cast<Get>().ToList();
         _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
@@ -151,5 +157,124 @@ public sealed class ReplicaReadsTests : TestKit
         var again = ExpectMsg<MembershipNotices.RepairReplica>();
         Assert.True(again.FromEveryNode);
         Assert.Equal(1, _reads.RepairsStarted);
+    }
+
+    /// <summary>One entity in each of the first <paramref name="keys"/> keys.</summary>
+    private EntityMap[] OnePerKey(int keys, long offset)
+    {
+        var maps = new Dictionary<EntityMapKey, EntityMap>();
+        for (var i = 0; maps.Count < keys; i++)
+        {
+            var id = $"PJSIP/{i}";
+            if (!maps.ContainsKey(KeyOf(id)))
+            {
+                maps[KeyOf(id)] = EntityMap.Empty.Put(id, View(offset, "n2", DeviceState.InUse)).ResetDelta();
+            }
+        }
+        return [.. maps.Values];
+    }
+
+    private ulong[] DigestsOf(IEnumerable<EntityMap> maps)
+    {
+        var digests = Enumerable.Repeat(EntityMap.Empty.Digest(), KeyCount).ToArray();
+        foreach (var map in maps)
+        {
+            digests[_view.Keys.IndexOf(map.Entities.First().Key)] = map.Digest();
+        }
+        return digests;
+    }
+
+    [Fact]
+    public void Key_digests_are_unknown_until_the_first_round_of_reads_completed_and_then_those_of_the_view()
+    {
+        var maps = OnePerKey(KeyCount, 1);
+        Assert.All(_reads.Digests(4).Digests, digest => Assert.Equal(0UL, digest));
+
+        _reads.Poll();
+        AnswerRound(maps);
+
+        var digests = _reads.Digests(4);
+        Assert.Equal(4, digests.Round);
+        Assert.Equal(EntityKind.Device, digests.Kind);
+        Assert.Equal(DigestsOf(maps), digests.Digests);
+    }
+
+    [Fact]
+    public void A_repair_that_names_a_peer_reads_only_the_keys_whose_digest_differs_from_the_peers()
+    {
+        var ours = OnePerKey(KeyCount, 1);
+        _reads.Poll();
+        AnswerRound(ours);
+
+        Assert.True(_reads.Repair(fromEveryNode: true, peers: [PeerAddress]));
+        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+        Assert.Equal(EntityKind.Device, query.Kind);
+        var (delay, timeout) = Assert.Single(_later);
+        Assert.Equal(TimeSpan.FromSeconds(3), delay);
+        Assert.Equal(query.Round, Assert.IsType<ReplicaReads.DigestsTimedOut>(timeout).Round);
+        // Nothing is read before the peer answers.
+        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        // The peer holds a later write in keys 3 and 7, the rest the same.
+        var theirs = ours.ToArray();
+        foreach (var changed in new[] { 3, 7 })
+        {
+            var index = Array.FindIndex(ours, m => _view.Keys.IndexOf(m.Entities.First().Key) == changed);
+            theirs[index] = ours[index].Put(ours[index].Entities.First().Key, View(5, "n2", DeviceState.Busy));
+        }
+        Assert.Null(_reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round + 1, DigestsOf(theirs))));
+        Assert.Equal(2, _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(theirs))));
+
+        var reads = _replicator.ReceiveN(2).Cast<Get>().ToList();
+        Assert.All(reads, get => Assert.IsType<ReadAll>(get.Consistency));
+        Assert.Equal(new[] { 3, 7 }.Select(i => _view.Keys.Keys[i].Id).Order(), reads.Select(g => g.Key.Id).Order());
+        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        // Late: the repair is no longer waiting.
+        Assert.False(_reads.OnDigestsTimedOut(new ReplicaReads.DigestsTimedOut(query.Round)));
+    }
+
+    [Fact]
+    public void A_repair_whose_peer_does_not_answer_in_time_reads_every_key()
+    {
+        Assert.True(_reads.Repair(fromEveryNode: true, peers: [PeerAddress]));
+        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+
+        Assert.True(_reads.OnDigestsTimedOut(new ReplicaReads.DigestsTimedOut(query.Round)));
+
+        var window = _replicator.ReceiveN(RepairRound.Window).Cast<Get>().ToList();
+        Assert.All(window, get => Assert.IsType<ReadAll>(get.Consistency));
+        // An answer after that changes nothing.
+        Assert.Null(_reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, new ulong[KeyCount])));
+        var read = window.Count;
+        var rest = window;
+        while (rest.Count > 0)
+        {
+            foreach (var get in rest)
+            {
+                _reads.OnAnswer(new NotFound(get.Key, get.Request));
+            }
+            rest = _replicator.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => (Get)m).ToList();
+            read += rest.Count;
+        }
+        Assert.Equal(KeyCount, read);
+    }
+
+    [Fact]
+    public void A_repair_that_finds_every_digest_equal_reads_nothing_and_the_one_asked_for_meanwhile_runs_next()
+    {
+        var ours = OnePerKey(KeyCount, 1);
+        _reads.Poll();
+        AnswerRound(ours);
+        Assert.True(_reads.Repair(fromEveryNode: true, peers: [PeerAddress]));
+        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+        var other = new Address("akka.tcp", "actorpresence", "127.0.0.1", 4055);
+        Assert.False(_reads.Repair(fromEveryNode: true, peers: [other]));
+
+        Assert.Equal(0, _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(ours))));
+
+        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        var again = ExpectMsg<MembershipNotices.RepairReplica>();
+        Assert.True(again.FromEveryNode);
+        Assert.Equal([other], again.Peers);
     }
 }

@@ -11,11 +11,13 @@ public static class MembershipNotices
     /// <summary>This incarnation of a node has been removed from the cluster (it left, or was downed).</summary>
     public sealed record NodeRemoved(string Node, long Incarnation);
 
-    /// <summary>Read every key from other nodes now rather than at the next full-state gossip:
-    /// this node has just joined (<paramref name="FromEveryNode"/> false: one other node holds what
-    /// the cluster converged on), or a node became reachable again after a partition (true: each side
-    /// may hold writes the other lacks).</summary>
-    public sealed record RepairReplica(string Reason, bool FromEveryNode);
+    /// <summary>Read from other nodes now rather than at the next full-state gossip: this node has
+    /// just joined (<paramref name="FromEveryNode"/> false: one other node holds what the cluster
+    /// converged on), or a node became reachable again after a partition (true: each side may hold
+    /// writes the other lacks). The keys read are those whose digest differs from the same
+    /// manager's on one of <paramref name="Peers"/> (the node that is up, or reachable again); every
+    /// key when none is named or a peer does not answer.</summary>
+    public sealed record RepairReplica(string Reason, bool FromEveryNode, IReadOnlyCollection<Address> Peers);
 
     /// <summary>To the membership actor: send the current <see cref="PeersChanged"/> to <c>Manager</c>
     /// (a manager that restarted lost it).</summary>
