@@ -284,7 +284,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
 
     private static KeyDigestsQuery ReadQuery(ref WireReader r)
     {
-        var kind = ReadDigestsHeader(ref r, KeyDigestsQueryManifest);
+        var kind = ReadKindHeader(ref r, DigestsVersion, KeyDigestsQueryManifest);
         return new KeyDigestsQuery(kind, r.Int64());
     }
 
@@ -308,7 +308,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
 
     private static KeyDigests ReadDigests(ref WireReader r)
     {
-        var kind = ReadDigestsHeader(ref r, KeyDigestsManifest);
+        var kind = ReadKindHeader(ref r, DigestsVersion, KeyDigestsManifest);
         var round = r.Int64();
         var count = ReadCount(ref r, KeyDigests.MaxKeys);
         if (count > r.Remaining / 8)
@@ -323,10 +323,12 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         return new KeyDigests(kind, round, digests);
     }
 
-    private static EntityKind ReadDigestsHeader(ref WireReader r, string manifest)
+    /// <summary>The version byte (which must be <paramref name="expected"/>) and entity kind that
+    /// start the payloads of the direct path and of the key digests.</summary>
+    private static EntityKind ReadKindHeader(ref WireReader r, byte expected, string manifest)
     {
         var version = r.Byte();
-        if (version != DigestsVersion)
+        if (version != expected)
         {
             throw new SerializationException($"unsupported ActorPresence format version {version} for manifest '{manifest}'");
         }
@@ -356,16 +358,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
 
     private static DirectChanges ReadDirect(ref WireReader r)
     {
-        var version = r.Byte();
-        if (version != DirectVersion)
-        {
-            throw new SerializationException($"unsupported ActorPresence format version {version} for manifest '{DirectChangesManifest}'");
-        }
-        var kind = (EntityKind)r.Byte();
-        if (!Enum.IsDefined(kind))
-        {
-            throw new SerializationException($"unknown entity kind {(int)kind}");
-        }
+        var kind = ReadKindHeader(ref r, DirectVersion, DirectChangesManifest);
         var count = ReadCount(ref r, MaxEntriesPerSlot);
         if (count > r.Remaining / (1 + MinEntryBytes))
         {

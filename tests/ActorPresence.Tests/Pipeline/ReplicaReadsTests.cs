@@ -145,18 +145,38 @@ public sealed class ReplicaReadsTests : TestKit
         var next = _replicator.ExpectMsg<Get>();
         Assert.DoesNotContain(next.Key, window.Select(g => g.Key));
 
-        var rest = window.Skip(1).Append(next).ToList();
-        while (rest.Count > 0)
-        {
-            foreach (var get in rest)
-            {
-                _reads.OnAnswer(new GetFailure(get.Key, get.Request));
-            }
-            rest = _replicator.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => (Get)m).ToList();
-        }
+        AnswerRepairReads(window.Skip(1).Append(next).ToList(), get => new GetFailure(get.Key, get.Request));
         var again = ExpectMsg<MembershipNotices.RepairReplica>();
         Assert.True(again.FromEveryNode);
         Assert.Equal(1, _reads.RepairsStarted);
+    }
+
+    /// <summary>Answers the repair's reads, and those it sends next, until it sends no more; returns how
+    /// many more it sent.</summary>
+    private int AnswerRepairReads(List<Get> sent, Func<Get, object> answer)
+    {
+        var more = 0;
+        while (sent.Count > 0)
+        {
+            foreach (var get in sent)
+            {
+                _reads.OnAnswer(answer(get));
+            }
+            sent = _replicator.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => (Get)m).ToList();
+            more += sent.Count;
+        }
+        return more;
+    }
+
+    /// <summary>A round of reads that finds one entity in every key, then a repair from the peer: what the
+    /// view holds, and the query the peer got.</summary>
+    private (EntityMap[] Ours, KeyDigestsQuery Query) ReadEveryKeyThenRepairFromThePeer()
+    {
+        var ours = OnePerKey(KeyCount, 1);
+        _reads.Poll();
+        AnswerRound(ours);
+        Assert.True(_reads.Repair(fromEveryNode: true, peers: [PeerAddress]));
+        return (ours, _peer.ExpectMsg<KeyDigestsQuery>());
     }
 
     /// <summary>One entity in each of the first <paramref name="keys"/> keys.</summary>
@@ -202,12 +222,7 @@ public sealed class ReplicaReadsTests : TestKit
     [Fact]
     public void A_repair_that_names_a_peer_reads_only_the_keys_whose_digest_differs_from_the_peers()
     {
-        var ours = OnePerKey(KeyCount, 1);
-        _reads.Poll();
-        AnswerRound(ours);
-
-        Assert.True(_reads.Repair(fromEveryNode: true, peers: [PeerAddress]));
-        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+        var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
         Assert.Equal(EntityKind.Device, query.Kind);
         var (delay, timeout) = Assert.Single(_later);
         Assert.Equal(TimeSpan.FromSeconds(3), delay);
@@ -245,28 +260,13 @@ public sealed class ReplicaReadsTests : TestKit
         Assert.All(window, get => Assert.IsType<ReadAll>(get.Consistency));
         // An answer after that changes nothing.
         Assert.Null(_reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, new ulong[KeyCount])));
-        var read = window.Count;
-        var rest = window;
-        while (rest.Count > 0)
-        {
-            foreach (var get in rest)
-            {
-                _reads.OnAnswer(new NotFound(get.Key, get.Request));
-            }
-            rest = _replicator.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => (Get)m).ToList();
-            read += rest.Count;
-        }
-        Assert.Equal(KeyCount, read);
+        Assert.Equal(KeyCount, window.Count + AnswerRepairReads(window, get => new NotFound(get.Key, get.Request)));
     }
 
     [Fact]
     public void A_repair_that_finds_every_digest_equal_reads_nothing_and_the_one_asked_for_meanwhile_runs_next()
     {
-        var ours = OnePerKey(KeyCount, 1);
-        _reads.Poll();
-        AnswerRound(ours);
-        Assert.True(_reads.Repair(fromEveryNode: true, peers: [PeerAddress]));
-        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+        var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
         var other = new Address("akka.tcp", "actorpresence", "127.0.0.1", 4055);
         Assert.False(_reads.Repair(fromEveryNode: true, peers: [other]));
 
