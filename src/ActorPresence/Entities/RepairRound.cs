@@ -21,7 +21,15 @@ internal sealed class RepairRound(int keyCount)
     private readonly SortedSet<int> _differing = [];
     private Queued? _queued;
 
+    // Rounds are numbered from a random start, so an answer sent to an earlier incarnation of this
+    // manager (it restarted while a query was out) is not taken for an answer to the same round
+    // number now.
+    private readonly long _firstRound = Random.Shared.NextInt64(1, long.MaxValue / 2);
+
     public long Started { get; private set; }
+
+    /// <summary>The number of the round that runs (or ran last): what its digest queries carry.</summary>
+    public long Round => _firstRound + Started;
 
     public bool FromEveryNode { get; private set; }
 
@@ -64,7 +72,7 @@ internal sealed class RepairRound(int keyCount)
     /// the keys to read are then known. Digests of another round, or of a peer not asked, are ignored.</summary>
     public bool OnDigests(Address peer, long round, IReadOnlyList<ulong> theirs, Func<int, ulong> ours)
     {
-        if (_awaiting is null || round != Started || !_awaiting.Remove(peer))
+        if (_awaiting is null || round != Round || !_awaiting.Remove(peer))
         {
             return false;
         }
@@ -90,7 +98,7 @@ internal sealed class RepairRound(int keyCount)
     /// key. False when the round is not waiting for them any more.</summary>
     public bool DigestsTimedOut(long round)
     {
-        if (_awaiting is null || round != Started)
+        if (_awaiting is null || round != Round)
         {
             return false;
         }

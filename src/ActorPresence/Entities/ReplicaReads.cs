@@ -70,12 +70,12 @@ internal sealed class ReplicaReads(
         }
         if (_repair.Comparing)
         {
-            var query = new KeyDigestsQuery(model.Kind, _repair.Started);
+            var query = new KeyDigestsQuery(model.Kind, _repair.Round);
             foreach (var peer in peers)
             {
                 peerManager(peer).Tell(query, self);
             }
-            later(readTimeout, new DigestsTimedOut(_repair.Started));
+            later(readTimeout, new DigestsTimedOut(_repair.Round));
         }
         ReadRepairKeys();
         return true;

@@ -31,9 +31,15 @@ public sealed class ReplicaReadsTests : TestKit
         _replicator = CreateTestProbe();
         _outbox = CreateTestProbe();
         _peer = CreateTestProbe();
+        _reads = NewReads();
+    }
+
+    /// <summary>The reads of a manager of this view (a second one stands for the manager restarted).</summary>
+    private ReplicaReads NewReads()
+    {
         var actorless = new ActorlessEntities(
             DeviceModel.Instance, "n1", _view, _subscriptions, _routes, _outbox, (_, _) => null, (_, _) => { });
-        _reads = new ReplicaReads(
+        return new ReplicaReads(
             DeviceModel.Instance, "n1", _view, _replicator, TestActor, TimeSpan.FromSeconds(3), _routes, actorless,
             new NodeRemoval("n1", incarnation: 2),
             address => address.Equals(PeerAddress) ? _peer : throw new InvalidOperationException($"no peer at {address}"),
@@ -276,5 +282,22 @@ public sealed class ReplicaReadsTests : TestKit
         var again = ExpectMsg<MembershipNotices.RepairReplica>();
         Assert.True(again.FromEveryNode);
         Assert.Equal([other], again.Peers);
+    }
+
+    [Fact]
+    public void A_digest_answer_meant_for_the_manager_before_it_restarted_is_not_taken_for_the_new_ones()
+    {
+        var (ours, before) = ReadEveryKeyThenRepairFromThePeer();
+        var restarted = NewReads();
+        restarted.Poll();
+        AnswerRound(ours);
+        Assert.True(restarted.Repair(fromEveryNode: true, peers: [PeerAddress]));
+        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+
+        // Both repaired once, yet their rounds differ: the old answer (all equal) is ignored.
+        Assert.Equal(1, restarted.RepairsStarted);
+        Assert.NotEqual(before.Round, query.Round);
+        Assert.Null(restarted.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, before.Round, DigestsOf(ours))));
+        Assert.Equal(0, restarted.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(ours))));
     }
 }
