@@ -36,8 +36,6 @@ internal sealed class RepairRound(int keyCount)
     /// <summary>The keys this round reads (known once every peer's digests came, or did not).</summary>
     public int KeysToRead => _keys.Length;
 
-    public int KeyCount => _keyCount;
-
     public bool Comparing => _awaiting is not null;
 
     public bool Running => _awaiting is not null || _inFlight > 0 || _next < _keys.Length;

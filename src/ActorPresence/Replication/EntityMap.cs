@@ -230,8 +230,13 @@ public sealed class EntityMap :
 
     public override bool Equals(object? obj) => obj is EntityMap other && Equals(other);
 
-    // Cached per node, so a map made from another by a few changes hashes in O(changes × log n).
-    public override int GetHashCode() => _root?.ContentHash() ?? 0;
+    // From the digest, cached per trie node, so a map made from another by a few changes hashes in
+    // O(changes × log n).
+    public override int GetHashCode()
+    {
+        var digest = Digest();
+        return (int)(digest ^ (digest >> 32));
+    }
 
     public override string ToString() => $"EntityMap({Count} entities)";
 

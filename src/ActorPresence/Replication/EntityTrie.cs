@@ -25,28 +25,11 @@ internal abstract class TrieNode(int count)
     /// <summary>Entities under this node.</summary>
     public readonly int Count = count;
 
-    // Computed on first use; 0 means not yet.
-    private int _contentHash;
-
-    public int ContentHash()
-    {
-        var hash = _contentHash;
-        if (hash == 0)
-        {
-            hash = ComputeHash();
-            hash = hash == 0 ? 1 : hash;
-            _contentHash = hash;
-        }
-        return hash;
-    }
-
-    protected abstract int ComputeHash();
-
-    // Computed on first use, like the content hash; 0 means not yet (a digest is never 0).
+    // Computed on first use; 0 means not yet (a digest is never 0).
     private ulong _digest;
 
-    /// <summary>A digest of the content under this node that is the same on every node (unlike
-    /// <see cref="ContentHash"/>, which is seeded per process): equal content, equal digest.</summary>
+    /// <summary>A digest of the content under this node that is the same on every node and run
+    /// (it also serves as the map's hash code): equal content, equal digest.</summary>
     public ulong Digest()
     {
         var digest = Volatile.Read(ref _digest);
@@ -76,17 +59,6 @@ internal sealed class TrieLeaf(TrieItem[] items) : TrieNode(items.Length)
         set => Volatile.Write(ref _encoded, value);
     }
 
-    protected override int ComputeHash()
-    {
-        var hash = new HashCode();
-        foreach (var item in Items)
-        {
-            hash.Add(item.Hash);
-            hash.Add(item.Slot);
-        }
-        return hash.ToHashCode();
-    }
-
     protected override ulong ComputeDigest()
     {
         var digest = new Digest64().Add(Items.Length);
@@ -106,16 +78,6 @@ internal sealed class TrieLeaf(TrieItem[] items) : TrieNode(items.Length)
 internal sealed class TrieBranch(TrieNode?[] children, int count) : TrieNode(count)
 {
     public readonly TrieNode?[] Children = children;
-
-    protected override int ComputeHash()
-    {
-        var hash = new HashCode();
-        foreach (var child in Children)
-        {
-            hash.Add(child?.ContentHash() ?? 0);
-        }
-        return hash.ToHashCode();
-    }
 
     protected override ulong ComputeDigest()
     {
