@@ -87,4 +87,61 @@ public sealed class EntityMapDigestTests
         Assert.Equal(Build(entries).Digest(), next.Digest());
         Assert.NotEqual(map.Digest(), next.Digest());
     }
+
+    // ---- entity by entity: what a repair fetches from one peer ----
+
+    [Fact]
+    public void Entity_digests_are_ascending_and_equal_for_equal_content_whatever_order_it_came_in()
+    {
+        var entries = Many(300).Concat(MailboxEntries).ToList();
+        var digests = Build(entries).ItemDigests();
+
+        Assert.Equal(Build(entries).Count, digests.Length);
+        Assert.Equal(digests.Order(), digests);
+        Assert.Equal(digests, Build(Enumerable.Reverse(entries)).ItemDigests());
+        Assert.Equal(digests.Length, digests.Distinct().Count());
+    }
+
+    [Fact]
+    public void What_a_map_holds_that_another_lacks_is_exactly_the_entities_that_differ()
+    {
+        List<(string Id, Entry Entry)> theirs = [.. Many(1_000), ("alice", Presence(3, "pbx-1", PresenceState.Away, "lunch", "back at 2"))];
+        // Ours lacks every tenth entity, and holds two others in another state.
+        var ours = Build(theirs.Where((_, i) => i % 10 != 3))
+            .Put("PJSIP/17", View(17, "pbx-2", (DeviceState)(18 % 8)))
+            .Put("alice", Presence(3, "pbx-1", PresenceState.Away, "lunch", "back at 3"))
+            .ResetDelta();
+        var differing = theirs.Where((_, i) => i % 10 == 3).Select(e => e.Id).Append("PJSIP/17").Append("alice").ToHashSet();
+
+        var lacking = Build(theirs).Lacking(ours.ItemDigests(), max: 1_000);
+
+        Assert.NotNull(lacking);
+        Assert.Equal(differing.Order(StringComparer.Ordinal), lacking.Entities.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.All(lacking.Entities, e => Assert.Equal(Build(theirs).Get(e.Key), e.Value));
+        // Merged, ours then holds all of theirs.
+        Assert.Equal(ours.Merge(Build(theirs)), ours.Merge(lacking));
+        // Nothing lacks against itself; more than the limit is no answer at all.
+        Assert.Equal(0, Build(theirs).Lacking(Build(theirs).ItemDigests(), max: 0)!.Count);
+        Assert.Null(Build(theirs).Lacking(ours.ItemDigests(), max: differing.Count - 1));
+    }
+
+    [Fact]
+    public void Absorbing_fetched_entities_merges_them_and_records_only_what_was_gained_as_the_delta()
+    {
+        var ours = Build(Many(500)).ResetDelta();
+        var fetched = Build([
+            ("PJSIP/1", View(1000, "pbx-1", DeviceState.Busy)),    // newer than ours
+            ("PJSIP/2", View(0, "pbx-2", DeviceState.Ringing)),    // older than ours: nothing gained
+            ("PJSIP/new", View(5, "pbx-0", DeviceState.InUse)),   // new here
+        ]);
+
+        var absorbed = ours.Absorb(fetched);
+
+        Assert.Equal(ours.Merge(fetched), absorbed);
+        Assert.Equal(["PJSIP/1", "PJSIP/new"], absorbed.Delta!.Entities.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(ours.Get("PJSIP/2"), absorbed.Get("PJSIP/2"));
+        // As the replicator merges an update's result into the value it started from.
+        Assert.Equal(absorbed, ours.Merge(absorbed.ResetDelta()));
+        Assert.Same(ours, ours.Absorb(Build([("PJSIP/2", View(0, "pbx-2", DeviceState.Ringing))])));
+    }
 }

@@ -112,7 +112,88 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
         Assert.Equal("APK", SerializerFor(digests).Manifest(digests));
     }
 
+    [Fact]
+    public void A_keys_differing_entities_and_their_query_are_serialized_by_the_ActorPresence_serializer_with_manifests_APS_and_APR()
+    {
+        var query = new KeyItemsQuery(EntityKind.Device, 3, 1, [5UL]);
+        var items = new KeyItems(EntityKind.Device, 3, 1, true, EntityMap.Empty);
+
+        Assert.Equal(4711, SerializerFor(query).Identifier);
+        Assert.Equal("APR", SerializerFor(query).Manifest(query));
+        Assert.Equal(4711, SerializerFor(items).Identifier);
+        Assert.Equal("APS", SerializerFor(items).Manifest(items));
+    }
+
     // ---- round trips ----
+
+    [Fact]
+    public void A_keys_differing_entities_and_their_query_round_trip_to_equal_messages()
+    {
+        var query = new KeyItemsQuery(EntityKind.Presence, long.MaxValue, KeyDigests.MaxKeys - 1, [0UL, 0UL, 7UL, ulong.MaxValue]);
+        var items = new KeyItems(EntityKind.Mailbox, 42, 0, true, Build(MailboxEntries));
+        var incomplete = KeyItems.Incomplete(EntityKind.Device, 1, 63);
+
+        Assert.Equal(query, RoundTrip(query));
+        var back = Assert.IsType<KeyItems>(RoundTrip(items));
+        Assert.Equal((items.Kind, items.Round, items.Key, items.Complete), (back.Kind, back.Round, back.Key, back.Complete));
+        Assert.Equal(items.Items, back.Items);
+        Assert.Equal(incomplete, RoundTrip(incomplete));
+    }
+
+    [Fact]
+    public void A_query_or_answer_over_its_limits_is_refused_on_both_sides()
+    {
+        Assert.Throws<ArgumentException>(() => ToBinary(new KeyItemsQuery(EntityKind.Device, 1, 0, new ulong[KeyItemsQuery.MaxHeld + 1])));
+        Assert.Throws<ArgumentException>(() => ToBinary(new KeyItemsQuery(EntityKind.Device, 1, 0, [2UL, 1UL])));
+        Assert.ThrowsAny<ArgumentException>(() => ToBinary(new KeyItemsQuery(EntityKind.Device, 1, KeyDigests.MaxKeys, [])));
+        var tooMany = EntityMap.FromEntities(Enumerable.Range(0, KeyItems.MaxItems + 1)
+            .Select(i => new KeyValuePair<string, Slot>($"PJSIP/{i}", Slot.Of(View(1, "n1", DeviceState.InUse)))));
+        Assert.Throws<ArgumentException>(() => ToBinary(new KeyItems(EntityKind.Device, 1, 0, true, tooMany)));
+
+        // Header (version, kind, round, key 0), then a count of MaxHeld + 1 as a varint.
+        var header = new List<byte> { 1, (byte)EntityKind.Device };
+        header.AddRange(BitConverter.GetBytes(1L));
+        header.Add(0);
+        var count = new List<byte>();
+        for (var n = (uint)KeyItemsQuery.MaxHeld + 1; ; n >>= 7)
+        {
+            if (n < 0x80)
+            {
+                count.Add((byte)n);
+                break;
+            }
+            count.Add((byte)(n | 0x80));
+        }
+        Assert.Throws<SerializationException>(() => FromBinary([.. header, .. count, .. new byte[64]], "APR"));
+        // Digests out of order.
+        var descending = ToBinary(new KeyItemsQuery(EntityKind.Device, 1, 0, [1UL, 2UL]));
+        (descending[^16], descending[^8]) = (2, 1);
+        Assert.Throws<SerializationException>(() => FromBinary(descending, "APR"));
+        // An answer with more entities than allowed, or entities in an incomplete one.
+        var answer = new List<byte>(header) { 1 };
+        Assert.Throws<SerializationException>(() => FromBinary([.. answer, .. ToBinary(tooMany)], "APS"));
+        answer[^1] = 0;
+        Assert.Throws<SerializationException>(() => FromBinary([.. answer, .. ToBinary(Build(DeviceEntries))], "APS"));
+        answer[^1] = 2;
+        Assert.Throws<SerializationException>(() => FromBinary([.. answer, .. ToBinary(EntityMap.Empty)], "APS"));
+    }
+
+    [Fact]
+    public void Every_truncation_of_a_keys_differing_entities_or_their_query_raises_SerializationException()
+    {
+        foreach (var (bytes, manifest) in new[]
+                 {
+                     (ToBinary(new KeyItems(EntityKind.Device, 9, 2, true, Build(DeviceEntries))), "APS"),
+                     (ToBinary(new KeyItemsQuery(EntityKind.Device, 9, 2, [1UL, 2UL])), "APR"),
+                 })
+        {
+            for (var length = 0; length < bytes.Length; length++)
+            {
+                var truncated = bytes[..length];
+                Assert.Throws<SerializationException>(() => FromBinary(truncated, manifest));
+            }
+        }
+    }
 
     [Fact]
     public void Key_digests_and_their_query_round_trip_to_equal_messages()
@@ -292,6 +373,8 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
     [InlineData("APD", 1)]
     [InlineData("APQ", 1)]
     [InlineData("APK", 1)]
+    [InlineData("APR", 1)]
+    [InlineData("APS", 1)]
     public void Random_bytes_either_decode_or_raise_SerializationException_and_nothing_else(string manifest, byte version)
     {
         var random = new Random(4711 + version);
@@ -327,6 +410,8 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
             (ToBinary(Directs["presence"]()), "APD"),
             (ToBinary(new KeyDigestsQuery(EntityKind.Mailbox, 7)), "APQ"),
             (ToBinary(new KeyDigests(EntityKind.Presence, 7, [1UL, ulong.MaxValue, 0x0123456789abcdefUL])), "APK"),
+            (ToBinary(new KeyItemsQuery(EntityKind.Presence, 7, 5, [1UL, 0x0123456789abcdefUL, ulong.MaxValue])), "APR"),
+            (ToBinary(new KeyItems(EntityKind.Mailbox, 7, 5, true, Build(MailboxEntries.Take(2)))), "APS"),
         };
         byte[] replacements = [0x00, 0x01, 0x02, 0x03, 0x07, 0x09, 0x7F, 0x80, 0xC0, 0xFE, 0xFF];
         var wrong = new List<string>();

@@ -174,7 +174,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 _log.Warning("{0} manager got direct changes of kind {1}; dropped", Kind, direct.Kind);
                 break;
             // the replica view
-            case GetSuccess or NotFound or GetFailure:
+            case GetSuccess or NotFound or GetFailure or IUpdateResponse:
                 if (_reads.OnAnswer(message))
                 {
                     OnRoundCompleted();
@@ -194,9 +194,22 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 Sender.Tell(_reads.Digests(query.Round));
                 break;
             case KeyDigests digests:
-                if (_reads.OnDigests(Sender.Path.Address, digests) is { } keys)
+                if (_reads.OnDigests(Sender.Path.Address, digests) is var (keys, fetched))
                 {
-                    _log.Info("{0}: repair reads {1} of {2} keys (those whose digest differs)", Kind, keys, _keys.Keys.Count);
+                    _log.Info("{0}: repair reads {1} of {2} keys (those whose digest differs), {3} of them entity by entity from a peer",
+                        Kind, keys, _keys.Keys.Count, fetched);
+                }
+                break;
+            case KeyItemsQuery query when query.Kind == Kind:
+                Sender.Tell(_reads.Items(query));
+                break;
+            case KeyItems items:
+                _reads.OnItems(Sender.Path.Address, items);
+                break;
+            case ReplicaReads.ItemsTimedOut timedOut:
+                if (_reads.OnItemsTimedOut(timedOut))
+                {
+                    _log.Info("{0}: {1} did not send the entities of key {2} in time; reading it whole", Kind, timedOut.Peer, timedOut.Key);
                 }
                 break;
             case ReplicaReads.DigestsTimedOut timedOut:

@@ -2,23 +2,31 @@ using Akka.Actor;
 
 namespace ActorPresence.Entities;
 
-/// <summary>An entity manager's repair (<see cref="Messages.MembershipNotices.RepairReplica"/>): which
-/// keys it still has to read. A repair that names peers first compares the digest of each key with
-/// theirs and reads only the keys that differ from one of them (every key, if a peer does not
-/// answer); one that names none reads every key. One repair at a time, <see cref="Window"/> keys in
-/// flight; those asked for meanwhile run after it as one (from every node if any of them was, and
-/// comparing with all the peers they named unless one named none).</summary>
+/// <summary>An entity manager's repair (<see cref="Messages.MembershipNotices.RepairReplica"/>): what it
+/// still has to read. A repair that names peers first compares the digest of each key with theirs;
+/// a key that differs is fetched from one peer for each distinct digest (only the entities that
+/// differ, <see cref="Replication.KeyItemsQuery"/>), or read whole through distributed data when a
+/// digest is unknown on either side. When a peer does not answer, and in a repair that names no
+/// peer, every key is read whole. One repair at a time, with <see cref="Window"/> whole reads and
+/// <see cref="FetchWindow"/> fetches in flight; those
+/// asked for meanwhile run after it as one (from every node if any of them was, and comparing with
+/// all the peers they named unless one named none).</summary>
 internal sealed class RepairRound(int keyCount)
 {
     public const int Window = 8;
 
+    /// <summary>A fetch moves a few hundred entities at most, so more of them may be in flight.</summary>
+    public const int FetchWindow = 64;
+
     private readonly int _keyCount = keyCount;
-    private int[] _keys = [];
+    private KeyRead[] _reads = [];
     private int _next;
     private int _inFlight;
+    private int _fetchesInFlight;
     // Peers whose digests this round still waits for; null when not comparing.
     private HashSet<Address>? _awaiting;
-    private readonly SortedSet<int> _differing = [];
+    // Per differing key, the peers to fetch it from, one per distinct digest; null: read it whole.
+    private readonly SortedDictionary<int, List<(Address Peer, ulong Digest)>?> _differing = [];
     private Queued? _queued;
 
     // Rounds are numbered from a random start, so an answer sent to an earlier incarnation of this
@@ -28,17 +36,20 @@ internal sealed class RepairRound(int keyCount)
 
     public long Started { get; private set; }
 
-    /// <summary>The number of the round that runs (or ran last): what its digest queries carry.</summary>
+    /// <summary>The number of the round that runs (or ran last): what its queries carry.</summary>
     public long Round => _firstRound + Started;
 
     public bool FromEveryNode { get; private set; }
 
     /// <summary>The keys this round reads (known once every peer's digests came, or did not).</summary>
-    public int KeysToRead => _keys.Length;
+    public int KeysToRead { get; private set; }
+
+    /// <summary>Of <see cref="KeysToRead"/>, those fetched from peers entity by entity rather than read whole.</summary>
+    public int KeysFetched { get; private set; }
 
     public bool Comparing => _awaiting is not null;
 
-    public bool Running => _awaiting is not null || _inFlight > 0 || _next < _keys.Length;
+    public bool Running => _awaiting is not null || _inFlight > 0 || _fetchesInFlight > 0 || _next < _reads.Length;
 
     /// <summary>Starts a round, or queues it behind the one that runs (false).</summary>
     public bool TryStart(bool fromEveryNode, IReadOnlyCollection<Address> peers)
@@ -52,22 +63,25 @@ internal sealed class RepairRound(int keyCount)
         Started++;
         _next = 0;
         _inFlight = 0;
+        _fetchesInFlight = 0;
         _differing.Clear();
         if (peers.Count == 0)
         {
             _awaiting = null;
-            _keys = Enumerable.Range(0, _keyCount).ToArray();
+            ReadEveryKeyWhole();
         }
         else
         {
             _awaiting = [.. peers];
-            _keys = [];
+            _reads = [];
+            KeysToRead = 0;
+            KeysFetched = 0;
         }
         return true;
     }
 
     /// <summary>A peer's digests for <paramref name="round"/>. True when they were the last awaited:
-    /// the keys to read are then known. Digests of another round, or of a peer not asked, are ignored.</summary>
+    /// the reads are then known. Digests of another round, or of a peer not asked, are ignored.</summary>
     public bool OnDigests(Address peer, long round, IReadOnlyList<ulong> theirs, Func<int, ulong> ours)
     {
         if (_awaiting is null || round != Round || !_awaiting.Remove(peer))
@@ -78,9 +92,21 @@ internal sealed class RepairRound(int keyCount)
         {
             // 0 is "not read yet" on either side; a peer with another key count differs everywhere.
             var own = ours(i);
-            if (theirs.Count != _keyCount || own == 0 || theirs[i] == 0 || own != theirs[i])
+            if (theirs.Count != _keyCount || own == 0 || theirs[i] == 0)
             {
-                _differing.Add(i);
+                _differing[i] = null;
+            }
+            else if (own != theirs[i])
+            {
+                if (!_differing.TryGetValue(i, out var sources))
+                {
+                    _differing[i] = sources = [];
+                }
+                // Peers that agree on a key hold the same entities in it: one of them is enough.
+                if (sources is not null && !sources.Exists(s => s.Digest == theirs[i]))
+                {
+                    sources.Add((peer, theirs[i]));
+                }
             }
         }
         if (_awaiting.Count > 0)
@@ -88,12 +114,16 @@ internal sealed class RepairRound(int keyCount)
             return false;
         }
         _awaiting = null;
-        _keys = [.. _differing];
+        _reads = [.. _differing.SelectMany(d => d.Value is null
+            ? [new KeyRead(d.Key, null)]
+            : d.Value.Select(s => new KeyRead(d.Key, s.Peer)))];
+        KeysToRead = _differing.Count;
+        KeysFetched = _differing.Count(d => d.Value is not null);
         return true;
     }
 
     /// <summary>The digests of <paramref name="round"/> were not all answered in time: it reads every
-    /// key. False when the round is not waiting for them any more.</summary>
+    /// key whole. False when the round is not waiting for them any more.</summary>
     public bool DigestsTimedOut(long round)
     {
         if (_awaiting is null || round != Round)
@@ -101,28 +131,44 @@ internal sealed class RepairRound(int keyCount)
             return false;
         }
         _awaiting = null;
-        _keys = Enumerable.Range(0, _keyCount).ToArray();
+        ReadEveryKeyWhole();
         return true;
     }
 
-    /// <summary>The index of the next key to read, or null when the window is full, every key was sent,
-    /// or the round still compares digests.</summary>
-    public int? NextKey()
+    private void ReadEveryKeyWhole()
     {
-        if (_awaiting is not null || _inFlight >= Window || _next >= _keys.Length)
+        _reads = [.. Enumerable.Range(0, _keyCount).Select(i => new KeyRead(i, null))];
+        KeysToRead = _keyCount;
+        KeysFetched = 0;
+    }
+
+    /// <summary>The next read, or null when the window is full, every read was sent, or the round
+    /// still compares digests.</summary>
+    public KeyRead? NextRead()
+    {
+        if (_awaiting is not null || _next >= _reads.Length)
         {
             return null;
         }
-        _inFlight++;
-        return _keys[_next++];
+        var read = _reads[_next];
+        ref var inFlight = ref read.From is null ? ref _inFlight : ref _fetchesInFlight;
+        if (inFlight >= (read.From is null ? Window : FetchWindow))
+        {
+            return null;
+        }
+        inFlight++;
+        _next++;
+        return read;
     }
 
-    /// <summary>One key answered.</summary>
-    public void Answered()
+    /// <summary>One read answered: a whole one, or a fetch from a peer (answered once what it brought is
+    /// in the local replica and read back, or, if it brought nothing, once the key was read whole).</summary>
+    public void Answered(bool fetch)
     {
-        if (_inFlight > 0)
+        ref var inFlight = ref fetch ? ref _fetchesInFlight : ref _inFlight;
+        if (inFlight > 0)
         {
-            _inFlight--;
+            inFlight--;
         }
     }
 
@@ -154,3 +200,7 @@ internal sealed class RepairRound(int keyCount)
         }
     }
 }
+
+/// <summary>One read of a repair: key <paramref name="Key"/>, whole through distributed data when
+/// <paramref name="From"/> is null, else only its differing entities, from that peer.</summary>
+internal readonly record struct KeyRead(int Key, Address? From);

@@ -19,7 +19,7 @@ namespace ActorPresence.Entities;
 /// or of an earlier one of this node, is withdrawn. Work per read is proportional to what changed.
 /// </summary>
 /// <param name="self">The manager: a repair asked for again while one ran is sent to it, and so are the
-/// peers' key digests and <see cref="DigestsTimedOut"/>.</param>
+/// peers' answers (<see cref="KeyDigests"/>, <see cref="KeyItems"/>) and their timeouts.</param>
 /// <param name="peerManager">The same manager on another node, by its address.</param>
 /// <param name="later">Sends a message to the manager after a delay.</param>
 internal sealed class ReplicaReads(
@@ -32,6 +32,8 @@ internal sealed class ReplicaReads(
         view.Keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
     private readonly ReplicaPoll _poll = new(view.Keys.Keys.Count);
     private readonly RepairRound _repair = new(view.Keys.Keys.Count);
+    // The fetches of the running repair that wait for a peer's answer (KeyItems).
+    private readonly HashSet<(int Key, Address Peer)> _fetching = [];
 
     /// <summary>Rounds of reads completed since the manager started: until the first, the node does not
     /// know what it holds (after a restart, nothing at all).</summary>
@@ -97,8 +99,9 @@ internal sealed class ReplicaReads(
     }
 
     /// <summary>A peer's answer to the repair's <see cref="KeyDigestsQuery"/>. Returns how many keys the
-    /// repair reads when this was the last answer it waited for; null otherwise.</summary>
-    public int? OnDigests(Address peer, KeyDigests digests)
+    /// repair reads, and how many of them it fetches entity by entity, when this was the last answer
+    /// it waited for; null otherwise.</summary>
+    public (int Keys, int Fetched)? OnDigests(Address peer, KeyDigests digests)
     {
         if (digests.Kind != model.Kind || !_repair.OnDigests(peer, digests.Round, digests.Digests, view.Digest))
         {
@@ -106,7 +109,60 @@ internal sealed class ReplicaReads(
         }
         ReadRepairKeys();
         NextRepairIfDone();
-        return _repair.KeysToRead;
+        return (_repair.KeysToRead, _repair.KeysFetched);
+    }
+
+    /// <summary>What this node answers to <see cref="KeyItemsQuery"/>: the entities of the key, as its view
+    /// last read it, whose digest the asker does not hold. Incomplete (nothing sent: the asker reads the
+    /// key whole) before the first round of reads completed, or when more than
+    /// <see cref="KeyItems.MaxItems"/> differ.</summary>
+    public KeyItems Items(KeyItemsQuery query)
+    {
+        if (_poll.Completed == 0 || query.Key >= _keys.Keys.Count
+            || view.Replica(query.Key).Lacking(query.Held, KeyItems.MaxItems) is not { } lacking)
+        {
+            return KeyItems.Incomplete(model.Kind, query.Round, query.Key);
+        }
+        return new KeyItems(model.Kind, query.Round, query.Key, true, lacking);
+    }
+
+    /// <summary>A peer's answer to one of the repair's <see cref="KeyItemsQuery"/>: what it brought is merged
+    /// into the local replica (and read back), or, if the peer sent nothing, the key is read whole.
+    /// False when the repair was not waiting for it.</summary>
+    public bool OnItems(Address peer, KeyItems items)
+    {
+        if (items.Kind != model.Kind || items.Round != _repair.Round || !_fetching.Remove((items.Key, peer)))
+        {
+            return false;
+        }
+        if (!items.Complete)
+        {
+            ReadWhole(items.Key, RepairRead.Fetch);
+        }
+        else if (items.Items.Count == 0)
+        {
+            RepairAnswered(fetch: true);
+        }
+        else
+        {
+            var fetched = items.Items;
+            var key = _keys.Keys[items.Key];
+            replicator.Tell(Dsl.Update(key, EntityMap.Empty, WriteLocal.Instance, new RepairMerge(key),
+                (EntityMap map) => map.Absorb(fetched)));
+        }
+        return true;
+    }
+
+    /// <summary>A fetch of the repair <see cref="ItemsTimedOut.Round"/> had no answer in time: the key is
+    /// read whole. True when the repair was still waiting for it.</summary>
+    public bool OnItemsTimedOut(ItemsTimedOut timedOut)
+    {
+        if (timedOut.Round != _repair.Round || !_fetching.Remove((timedOut.Key, timedOut.Peer)))
+        {
+            return false;
+        }
+        ReadWhole(timedOut.Key, RepairRead.Fetch);
+        return true;
     }
 
     /// <summary>The peers of the repair <see cref="DigestsTimedOut.Round"/> did not all answer in time:
@@ -126,13 +182,20 @@ internal sealed class ReplicaReads(
     {
         switch (answer)
         {
-            case GetSuccess { Request: RepairRead } repaired:
-                OnData(repaired.Key.Id, repaired.Data);
-                RepairAnswered();
+            case IUpdateResponse { Request: RepairMerge merge }:
+                // Merged (or not: the read shows what the replica holds either way); read it back.
+                replicator.Tell(Dsl.Get(merge.Key, ReadLocal.Instance, RepairRead.Fetch));
                 return false;
-            case NotFound { Request: RepairRead } or GetFailure { Request: RepairRead }:
+            case GetSuccess { Request: RepairRead read } repaired:
+                OnData(repaired.Key.Id, repaired.Data);
+                RepairAnswered(read.Fetched);
+                return false;
+            case NotFound { Request: RepairRead read }:
+                RepairAnswered(read.Fetched);
+                return false;
+            case GetFailure { Request: RepairRead read }:
                 // A node that did not answer is repaired by the next full-state gossip.
-                RepairAnswered();
+                RepairAnswered(read.Fetched);
                 return false;
             case GetSuccess success:
                 OnData(success.Key.Id, success.Data);
@@ -245,9 +308,9 @@ internal sealed class ReplicaReads(
             .ToList();
     }
 
-    private void RepairAnswered()
+    private void RepairAnswered(bool fetch)
     {
-        _repair.Answered();
+        _repair.Answered(fetch);
         ReadRepairKeys();
         NextRepairIfDone();
     }
@@ -264,19 +327,45 @@ internal sealed class ReplicaReads(
     /// replica does not flood the replicators (and starve the failure detector's heartbeats).</summary>
     private void ReadRepairKeys()
     {
-        IReadConsistency read = _repair.FromEveryNode ? new ReadAll(readTimeout) : new ReadFrom(2, readTimeout);
-        while (_repair.NextKey() is { } index)
+        while (_repair.NextRead() is { } read)
         {
-            replicator.Tell(Dsl.Get(_keys.Keys[index], read, RepairRead.Instance));
+            if (read.From is { } peer && view.Replica(read.Key) is { Count: <= KeyItemsQuery.MaxHeld } held)
+            {
+                _fetching.Add((read.Key, peer));
+                peerManager(peer).Tell(new KeyItemsQuery(model.Kind, _repair.Round, read.Key, held.ItemDigests()), self);
+                later(readTimeout, new ItemsTimedOut(_repair.Round, read.Key, peer));
+            }
+            else
+            {
+                ReadWhole(read.Key, read.From is null ? RepairRead.Whole : RepairRead.Fetch);
+            }
         }
+    }
+
+    /// <summary>Reads key <paramref name="index"/> whole from other nodes through distributed data (which
+    /// merges what it read into the local replica).</summary>
+    private void ReadWhole(int index, RepairRead request)
+    {
+        IReadConsistency read = _repair.FromEveryNode ? new ReadAll(readTimeout) : new ReadFrom(2, readTimeout);
+        replicator.Tell(Dsl.Get(_keys.Keys[index], read, request));
     }
 
     /// <summary>The peers of repair <paramref name="Round"/> had the read timeout to send their digests.</summary>
     public sealed record DigestsTimedOut(long Round) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
-    /// <summary>Marks the reads of a repair apart from the polls.</summary>
-    private sealed class RepairRead
+    /// <summary>The peer of a fetch of repair <paramref name="Round"/> had the read timeout to answer.</summary>
+    public sealed record ItemsTimedOut(long Round, int Key, Address Peer) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
+
+    /// <summary>Marks the replicator's answer to the update that merges what a fetch brought into <paramref name="Key"/>.</summary>
+    private sealed record RepairMerge(EntityMapKey Key);
+
+    /// <summary>Marks the reads of a repair apart from the polls, and those that stand for a fetch
+    /// (its read back, or the whole read that replaced it) apart from whole reads.</summary>
+    private sealed class RepairRead(bool fetched)
     {
-        public static readonly RepairRead Instance = new();
+        public static readonly RepairRead Whole = new(false);
+        public static readonly RepairRead Fetch = new(true);
+
+        public bool Fetched { get; } = fetched;
     }
 }

@@ -76,6 +76,9 @@ internal sealed class ReplicaView
     /// <summary>Entities held ahead of the replica, with what is held.</summary>
     public IEnumerable<KeyValuePair<string, Slot>> Ahead() => _ahead.SelectMany(part => part);
 
+    /// <summary>The last read of key <paramref name="index"/>.</summary>
+    public EntityMap Replica(int index) => _snapshots[index];
+
     /// <summary>The digest of the last read of key <paramref name="index"/> (<see cref="EntityMap.Digest"/>).</summary>
     public ulong Digest(int index) => _snapshots[index].Digest();
 

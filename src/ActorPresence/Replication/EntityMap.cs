@@ -246,6 +246,95 @@ public sealed class EntityMap :
     internal ulong Digest() => _root?.Digest() ?? EmptyDigest;
 
     private static readonly ulong EmptyDigest = new Digest64().Value;
+
+    /// <summary>The digest of each entity (its id and slot, <see cref="TrieItem.Digest"/>), in
+    /// ascending order: what a repair sends a peer, which answers with what it holds otherwise
+    /// (<see cref="Lacking"/>).</summary>
+    internal ulong[] ItemDigests()
+    {
+        var digests = new ulong[Count];
+        var i = 0;
+        foreach (var leaf in Leaves)
+        {
+            foreach (var item in leaf.Items)
+            {
+                digests[i++] = item.Digest();
+            }
+        }
+        Array.Sort(digests);
+        return digests;
+    }
+
+    /// <summary>The entities of this map whose digest is not in <paramref name="held"/> (ascending, as
+    /// <see cref="ItemDigests"/> gives them): those that a replica with those digests lacks, or holds
+    /// in another state. Stops and returns null once more than <paramref name="max"/> are found.</summary>
+    internal EntityMap? Lacking(IReadOnlyList<ulong> held, int max)
+    {
+        var lacking = new List<TrieItem>();
+        foreach (var leaf in Leaves)
+        {
+            foreach (var item in leaf.Items)
+            {
+                if (!SortedContains(held, item.Digest()))
+                {
+                    if (lacking.Count == max)
+                    {
+                        return null;
+                    }
+                    lacking.Add(item);
+                }
+            }
+        }
+        // Leaves come in canonical order, and so do their items.
+        return FromCanonical([.. lacking]);
+    }
+
+    private static bool SortedContains(IReadOnlyList<ulong> sorted, ulong value)
+    {
+        int low = 0, high = sorted.Count - 1;
+        while (low <= high)
+        {
+            var mid = low + ((high - low) >> 1);
+            var at = sorted[mid];
+            if (at == value)
+            {
+                return true;
+            }
+            if (at < value)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>This map with <paramref name="items"/> (entities a repair fetched from a peer) merged
+    /// in, for the replicator's update: the delta is what it took of them, so the other nodes get it
+    /// like any change, and the result descends from this map.</summary>
+    internal EntityMap Absorb(EntityMap items)
+    {
+        var root = Trie.Merge(_root, items._root, 0);
+        if (ReferenceEquals(root, _root))
+        {
+            return this;
+        }
+        var accepted = new List<KeyValuePair<string, Slot>>();
+        foreach (var (id, slot) in items.Entities)
+        {
+            var before = Get(id);
+            var gained = before.IsEmpty ? slot : Slot.Of([.. before.Missing(slot)]);
+            if (!gained.IsEmpty)
+            {
+                accepted.Add(new(id, gained));
+            }
+        }
+        var delta = FromEntities(accepted);
+        return new EntityMap(root, Delta is null ? delta : Delta.Merge(delta), ancestor: this);
+    }
 }
 
 /// <summary>A distributed-data key holding an <see cref="EntityMap"/>.</summary>

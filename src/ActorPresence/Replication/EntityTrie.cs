@@ -17,6 +17,21 @@ internal readonly struct TrieItem(uint hash, string id, Slot slot)
     public static int Compare(TrieItem a, TrieItem b) => Compare(a.Hash, a.Id, b.Hash, b.Id);
 
     public TrieItem WithSlot(Slot slot) => new(Hash, Id, slot);
+
+    /// <summary>Folds the id and slot into <paramref name="digest"/> (as a leaf's digest does for each of its items).</summary>
+    public Digest64 AddTo(Digest64 digest)
+    {
+        digest = digest.Add(Id).Add(Slot.Entries.Length);
+        foreach (var entry in Slot.Entries)
+        {
+            digest = entry.AddTo(digest);
+        }
+        return digest;
+    }
+
+    /// <summary>A digest of this entity's id and slot alone, the same on every node: what a repair
+    /// compares entity by entity (<see cref="EntityMap.ItemDigests"/>).</summary>
+    public ulong Digest() => AddTo(new Digest64()).Value;
 }
 
 /// <summary>A node of the persistent hash trie behind <see cref="EntityMap"/>; immutable once built.</summary>
@@ -64,11 +79,7 @@ internal sealed class TrieLeaf(TrieItem[] items) : TrieNode(items.Length)
         var digest = new Digest64().Add(Items.Length);
         foreach (var item in Items)
         {
-            digest = digest.Add(item.Id).Add(item.Slot.Entries.Length);
-            foreach (var entry in item.Slot.Entries)
-            {
-                digest = entry.AddTo(digest);
-            }
+            digest = item.AddTo(digest);
         }
         return digest.Value;
     }

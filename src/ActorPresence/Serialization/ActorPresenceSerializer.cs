@@ -35,6 +35,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     public const string DirectChangesManifest = "APD";
     public const string KeyDigestsQueryManifest = "APQ";
     public const string KeyDigestsManifest = "APK";
+    public const string KeyItemsQueryManifest = "APR";
+    public const string KeyItemsManifest = "APS";
 
     private const byte MapVersionOrdinalOrder = 1;
     private const byte MapVersion = 2;
@@ -67,6 +69,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         DirectChanges => DirectChangesManifest,
         KeyDigestsQuery => KeyDigestsQueryManifest,
         KeyDigests => KeyDigestsManifest,
+        KeyItemsQuery => KeyItemsQueryManifest,
+        KeyItems => KeyItemsManifest,
         _ => throw new ArgumentException($"ActorPresenceSerializer cannot serialize {o.GetType()}", nameof(o)),
     };
 
@@ -76,6 +80,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         DirectChanges direct => DirectToBinary(direct),
         KeyDigestsQuery query => QueryToBinary(query),
         KeyDigests digests => DigestsToBinary(digests),
+        KeyItemsQuery query => ItemsQueryToBinary(query),
+        KeyItems items => ItemsToBinary(items),
         _ => throw new ArgumentException($"ActorPresenceSerializer cannot serialize {obj.GetType()}", nameof(obj)),
     };
 
@@ -90,6 +96,8 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
                 DirectChangesManifest => ReadDirect(ref r),
                 KeyDigestsQueryManifest => ReadQuery(ref r),
                 KeyDigestsManifest => ReadDigests(ref r),
+                KeyItemsQueryManifest => ReadItemsQuery(ref r),
+                KeyItemsManifest => ReadItems(ref r),
                 _ => throw new SerializationException($"unknown ActorPresence manifest '{manifest}'"),
             };
             if (r.Remaining != 0)
@@ -322,6 +330,105 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         }
         return new KeyDigests(kind, round, digests);
     }
+
+    // ---- a key's differing entities (a repair from one peer) ----
+
+    private static byte[] ItemsQueryToBinary(KeyItemsQuery query)
+    {
+        if (query.Held.Count > KeyItemsQuery.MaxHeld)
+        {
+            throw new ArgumentException($"{query.Held.Count} entity digests, more than {KeyItemsQuery.MaxHeld}", nameof(query));
+        }
+        CheckKeyIndex(query.Key);
+        var w = new WireWriter(24 + (query.Held.Count * 8));
+        w.Byte(DigestsVersion);
+        w.Byte((byte)query.Kind);
+        w.Int64(query.Round);
+        w.VarInt(query.Key);
+        w.VarInt(query.Held.Count);
+        var previous = 0UL;
+        foreach (var digest in query.Held)
+        {
+            if (digest < previous)
+            {
+                throw new ArgumentException("entity digests not in ascending order", nameof(query));
+            }
+            previous = digest;
+            w.Int64((long)digest);
+        }
+        return w.ToArrayAndReturn();
+    }
+
+    private static KeyItemsQuery ReadItemsQuery(ref WireReader r)
+    {
+        var kind = ReadKindHeader(ref r, DigestsVersion, KeyItemsQueryManifest);
+        var round = r.Int64();
+        var key = ReadKeyIndex(ref r);
+        var count = ReadCount(ref r, KeyItemsQuery.MaxHeld);
+        if (count > r.Remaining / 8)
+        {
+            throw new SerializationException($"{count} entity digests cannot fit in {r.Remaining} bytes");
+        }
+        var held = new ulong[count];
+        for (var i = 0; i < count; i++)
+        {
+            held[i] = (ulong)r.Int64();
+            if (i > 0 && held[i] < held[i - 1])
+            {
+                throw new SerializationException("entity digests out of order");
+            }
+        }
+        return new KeyItemsQuery(kind, round, key, held);
+    }
+
+    private static byte[] ItemsToBinary(KeyItems items)
+    {
+        if (items.Items.Count > KeyItems.MaxItems)
+        {
+            throw new ArgumentException($"{items.Items.Count} entities, more than {KeyItems.MaxItems}", nameof(items));
+        }
+        CheckKeyIndex(items.Key);
+        var map = MapToBinary(items.Items);
+        var w = new WireWriter(24 + map.Length);
+        w.Byte(DigestsVersion);
+        w.Byte((byte)items.Kind);
+        w.Int64(items.Round);
+        w.VarInt(items.Key);
+        w.Byte(items.Complete ? (byte)1 : (byte)0);
+        var header = w.ToArrayAndReturn();
+        return [.. header, .. map];
+    }
+
+    private static KeyItems ReadItems(ref WireReader r)
+    {
+        var kind = ReadKindHeader(ref r, DigestsVersion, KeyItemsManifest);
+        var round = r.Int64();
+        var key = ReadKeyIndex(ref r);
+        var complete = r.Byte() switch
+        {
+            0 => false,
+            1 => true,
+            var other => throw new SerializationException($"'complete' must be 0 or 1, not {other}"),
+        };
+        var map = ReadMap(ref r);
+        if (map.Count > KeyItems.MaxItems || (!complete && map.Count > 0))
+        {
+            throw new SerializationException(complete
+                ? $"{map.Count} entities in a key's differing entities, more than {KeyItems.MaxItems}"
+                : "entities in an incomplete answer");
+        }
+        return new KeyItems(kind, round, key, complete, map);
+    }
+
+    private static void CheckKeyIndex(int key)
+    {
+        if (key < 0 || key >= KeyDigests.MaxKeys)
+        {
+            throw new ArgumentOutOfRangeException(nameof(key), key, $"a key index is below {KeyDigests.MaxKeys}");
+        }
+    }
+
+    private static int ReadKeyIndex(ref WireReader r) => ReadCount(ref r, KeyDigests.MaxKeys - 1);
 
     /// <summary>The version byte (which must be <paramref name="expected"/>) and entity kind that
     /// start the payloads of the direct path and of the key digests.</summary>

@@ -225,8 +225,20 @@ public sealed class ReplicaReadsTests : TestKit
         Assert.Equal(DigestsOf(maps), digests.Digests);
     }
 
+    /// <summary>What the peer holds: <paramref name="ours"/> with a later write of the entity of each of <paramref name="keys"/>.</summary>
+    private EntityMap[] LaterIn(EntityMap[] ours, params int[] keys)
+    {
+        var theirs = ours.ToArray();
+        foreach (var changed in keys)
+        {
+            var index = Array.FindIndex(ours, m => _view.Keys.IndexOf(m.Entities.First().Key) == changed);
+            theirs[index] = ours[index].Put(ours[index].Entities.First().Key, View(5, "n2", DeviceState.Busy)).ResetDelta();
+        }
+        return theirs;
+    }
+
     [Fact]
-    public void A_repair_that_names_a_peer_reads_only_the_keys_whose_digest_differs_from_the_peers()
+    public void A_repair_that_names_a_peer_fetches_from_it_only_the_entities_of_the_keys_whose_digest_differs()
     {
         var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
         Assert.Equal(EntityKind.Device, query.Kind);
@@ -237,21 +249,137 @@ public sealed class ReplicaReadsTests : TestKit
         _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
 
         // The peer holds a later write in keys 3 and 7, the rest the same.
-        var theirs = ours.ToArray();
-        foreach (var changed in new[] { 3, 7 })
-        {
-            var index = Array.FindIndex(ours, m => _view.Keys.IndexOf(m.Entities.First().Key) == changed);
-            theirs[index] = ours[index].Put(ours[index].Entities.First().Key, View(5, "n2", DeviceState.Busy));
-        }
+        var theirs = LaterIn(ours, 3, 7);
         Assert.Null(_reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round + 1, DigestsOf(theirs))));
-        Assert.Equal(2, _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(theirs))));
+        Assert.Equal((2, 2), _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(theirs))));
 
-        var reads = _replicator.ReceiveN(2).Cast<Get>().ToList();
-        Assert.All(reads, get => Assert.IsType<ReadAll>(get.Consistency));
-        Assert.Equal(new[] { 3, 7 }.Select(i => _view.Keys.Keys[i].Id).Order(), reads.Select(g => g.Key.Id).Order());
+        // Asked of the peer, with the digests of what this node holds in each key; nothing of distributed data.
+        var fetches = _peer.ReceiveN(2).Cast<KeyItemsQuery>().OrderBy(q => q.Key).ToList();
+        Assert.Equal([3, 7], fetches.Select(q => q.Key));
+        Assert.All(fetches, q => Assert.Equal(_view.Replica(q.Key).ItemDigests(), q.Held));
+        Assert.All(fetches, q => Assert.Equal(query.Round, q.Round));
         _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        // Late: the repair is no longer waiting.
         Assert.False(_reads.OnDigestsTimedOut(new ReplicaReads.DigestsTimedOut(query.Round)));
+
+        // The peer answers (as it would, from what it holds): the entity is merged into the local
+        // replica by an update, then read back, and reaches the view as any later read does.
+        var peerView = new ReplicaView(_view.Keys);
+        foreach (var map in theirs)
+        {
+            peerView.Commit(_view.Keys.IndexOf(map.Entities.First().Key), map, []);
+        }
+        var answer = new KeyItems(EntityKind.Device, query.Round, 3, true, peerView.Replica(3).Lacking(fetches[0].Held, KeyItems.MaxItems)!);
+        Assert.Equal(1, answer.Items.Count);
+        Assert.False(_reads.OnItems(new Address("akka.tcp", "actorpresence", "127.0.0.1", 4055), answer));
+        Assert.True(_reads.OnItems(PeerAddress, answer));
+        Assert.False(_reads.OnItems(PeerAddress, answer));
+        var update = _replicator.ExpectMsg<Update>();
+        Assert.Equal(_view.Keys.Keys[3], update.Key);
+        Assert.IsType<WriteLocal>(update.Consistency);
+        var merged = (EntityMap)update.Modify(_view.Replica(3));
+        Assert.Equal(peerView.Replica(3), merged);
+        Assert.False(_reads.OnAnswer(new UpdateSuccess(update.Key, update.Request)));
+        var readBack = _replicator.ExpectMsg<Get>();
+        Assert.IsType<ReadLocal>(readBack.Consistency);
+        var id = answer.Items.Entities.First().Key;
+        _routes.Live.Add(id);
+        _reads.OnAnswer(new GetSuccess(readBack.Key, readBack.Request, merged));
+        Assert.Equal(merged, _view.Replica(3));
+        var (routedTo, routed) = Assert.Single(_routes.Routed);
+        Assert.Equal(id, routedTo);
+        Assert.Equal(answer.Items.Get(id).Entries, Assert.IsType<ApplyEntries>(routed).Entries);
+
+        // The other fetch has no answer in time: that key is read whole.
+        var timeouts = _later.Select(l => l.Message).OfType<ReplicaReads.ItemsTimedOut>().ToList();
+        Assert.Equal([3, 7], timeouts.Select(t => t.Key).Order());
+        Assert.False(_reads.OnItemsTimedOut(timeouts.Single(t => t.Key == 3)));
+        Assert.True(_reads.OnItemsTimedOut(timeouts.Single(t => t.Key == 7)));
+        var whole = _replicator.ExpectMsg<Get>();
+        Assert.Equal(_view.Keys.Keys[7], whole.Key);
+        Assert.IsType<ReadAll>(whole.Consistency);
+        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void Fetches_are_not_held_to_the_window_of_whole_reads()
+    {
+        var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
+        _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(LaterIn(ours, Enumerable.Range(0, KeyCount).ToArray()))));
+
+        Assert.True(KeyCount > RepairRound.Window);
+        Assert.Equal(KeyCount, _peer.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => (KeyItemsQuery)m).Count);
+    }
+
+    [Fact]
+    public void A_fetch_the_peer_cannot_answer_entity_by_entity_reads_the_key_whole()
+    {
+        var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
+        _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(LaterIn(ours, 5))));
+        var fetch = _peer.ExpectMsg<KeyItemsQuery>();
+
+        Assert.True(_reads.OnItems(PeerAddress, KeyItems.Incomplete(EntityKind.Device, fetch.Round, fetch.Key)));
+
+        var whole = _replicator.ExpectMsg<Get>();
+        Assert.Equal(_view.Keys.Keys[5], whole.Key);
+        Assert.IsType<ReadAll>(whole.Consistency);
+    }
+
+    [Fact]
+    public void Keys_two_peers_hold_alike_are_fetched_from_one_of_them_and_an_unknown_digest_reads_the_key_whole()
+    {
+        var ours = OnePerKey(KeyCount, 1);
+        _reads.Poll();
+        AnswerRound(ours);
+        var second = new Address("akka.tcp", "actorpresence", "127.0.0.1", 4055);
+        var secondPeer = CreateTestProbe();
+        var reads = new ReplicaReads(
+            DeviceModel.Instance, "n1", _view, _replicator, TestActor, TimeSpan.FromSeconds(3), _routes,
+            new ActorlessEntities(DeviceModel.Instance, "n1", _view, _subscriptions, _routes, _outbox, (_, _) => null, (_, _) => { }),
+            new NodeRemoval("n1", incarnation: 2),
+            address => address.Equals(PeerAddress) ? _peer : address.Equals(second) ? secondPeer : throw new InvalidOperationException(),
+            (_, _) => { });
+        reads.Repair(fromEveryNode: true, peers: [PeerAddress, second]);
+        var round = _peer.ExpectMsg<KeyDigestsQuery>().Round;
+        secondPeer.ExpectMsg<KeyDigestsQuery>();
+
+        // Both hold the same later write in key 2; only the second one holds another in key 4; the
+        // first has not read key 9 yet.
+        var first = DigestsOf(LaterIn(ours, 2));
+        first[9] = 0;
+        Assert.Null(reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, round, first)));
+        Assert.Equal((3, 2), reads.OnDigests(second, new KeyDigests(EntityKind.Device, round, DigestsOf(LaterIn(ours, 2, 4)))));
+
+        Assert.Equal([2], _peer.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => ((KeyItemsQuery)m).Key));
+        Assert.Equal([4], secondPeer.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => ((KeyItemsQuery)m).Key));
+        var whole = _replicator.ExpectMsg<Get>();
+        Assert.Equal(_view.Keys.Keys[9], whole.Key);
+        Assert.IsType<ReadAll>(whole.Consistency);
+    }
+
+    [Fact]
+    public void A_peer_answers_a_fetch_with_what_it_holds_otherwise_and_nothing_before_its_first_read_or_over_the_limit()
+    {
+        var ours = OnePerKey(KeyCount, 1);
+        var query = new KeyItemsQuery(EntityKind.Device, 8, 4, []);
+        Assert.False(_reads.Items(query).Complete);
+
+        _reads.Poll();
+        AnswerRound(ours);
+
+        var all = _reads.Items(query);
+        Assert.True(all.Complete);
+        Assert.Equal((EntityKind.Device, 8L, 4), (all.Kind, all.Round, all.Key));
+        Assert.Equal(_view.Replica(4), all.Items);
+        Assert.Equal(0, _reads.Items(query with { Held = _view.Replica(4).ItemDigests() }).Items.Count);
+        Assert.False(_reads.Items(query with { Key = KeyCount }).Complete);
+
+        // More entities than one answer may carry: none at all.
+        var big = EntityMap.FromEntities(Enumerable.Range(0, 5_000)
+            .Select(i => new KeyValuePair<string, Slot>($"PJSIP/{i}", Slot.Of(View(1, "n2", DeviceState.InUse))))
+            .Where(e => _view.Keys.IndexOf(e.Key) == 4));
+        Assert.True(big.Count > KeyItems.MaxItems);
+        _view.Commit(4, big, []);
+        Assert.False(_reads.Items(query).Complete);
     }
 
     [Fact]
@@ -276,7 +404,7 @@ public sealed class ReplicaReadsTests : TestKit
         var other = new Address("akka.tcp", "actorpresence", "127.0.0.1", 4055);
         Assert.False(_reads.Repair(fromEveryNode: true, peers: [other]));
 
-        Assert.Equal(0, _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(ours))));
+        Assert.Equal((0, 0), _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(ours))));
 
         _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
         var again = ExpectMsg<MembershipNotices.RepairReplica>();
@@ -298,6 +426,6 @@ public sealed class ReplicaReadsTests : TestKit
         Assert.Equal(1, restarted.RepairsStarted);
         Assert.NotEqual(before.Round, query.Round);
         Assert.Null(restarted.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, before.Round, DigestsOf(ours))));
-        Assert.Equal(0, restarted.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(ours))));
+        Assert.Equal((0, 0), restarted.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, DigestsOf(ours))));
     }
 }
