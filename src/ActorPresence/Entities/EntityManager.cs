@@ -91,7 +91,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
         _actorless = new ActorlessEntities(_model, _nodeName, _view, _subscriptions, this, _outbox, _shared.EntryFor, Counted);
         var system = Context.System;
         var self = Self;
-        _reads = new ReplicaReads(_model, _nodeName, _view, _replicator, self, _settings.AskTimeout, this, _actorless, _removal,
+        _reads = new ReplicaReads(_model, _nodeName, _view, _replicator, self, _settings.AskTimeout, this, _actorless, _removal, _log,
             address => system.ActorSelection(PeerPath(address, _model)),
             (delay, message) => system.Scheduler.ScheduleTellOnce(delay, self, message, self));
         // The first read of the replica comes before anything else is answered: until then this
@@ -183,39 +183,10 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             case PollTick:
                 _reads.Poll();
                 break;
-            case RepairReplica repair:
-                if (_reads.Repair(repair.FromEveryNode, repair.Peers))
+            case IRepairMessage repair:
+                if (!_reads.OnRepairMessage(repair, Sender))
                 {
-                    _log.Info(repair.Peers.Count == 0 ? "{0}: reading every key from {1} ({2})" : "{0}: repair from {1} ({2}): comparing key digests first",
-                        Kind, repair.FromEveryNode ? "every node" : "another node", repair.Reason);
-                }
-                break;
-            case KeyDigestsQuery query when query.Kind == Kind:
-                Sender.Tell(_reads.Digests(query.Round));
-                break;
-            case KeyDigests digests:
-                if (_reads.OnDigests(Sender.Path.Address, digests) is var (keys, fetched))
-                {
-                    _log.Info("{0}: repair reads {1} of {2} keys (those whose digest differs), {3} of them entity by entity from a peer",
-                        Kind, keys, _keys.Keys.Count, fetched);
-                }
-                break;
-            case KeyItemsQuery query when query.Kind == Kind:
-                Sender.Tell(_reads.Items(query));
-                break;
-            case KeyItems items:
-                _reads.OnItems(Sender.Path.Address, items);
-                break;
-            case ReplicaReads.ItemsTimedOut timedOut:
-                if (_reads.OnItemsTimedOut(timedOut))
-                {
-                    _log.Info("{0}: {1} did not send the entities of key {2} in time; reading it whole", Kind, timedOut.Peer, timedOut.Key);
-                }
-                break;
-            case ReplicaReads.DigestsTimedOut timedOut:
-                if (_reads.OnDigestsTimedOut(timedOut))
-                {
-                    _log.Info("{0}: a peer did not send its key digests in time; the repair reads every key", Kind);
+                    Unhandled(message);
                 }
                 break;
             case ListIds list:

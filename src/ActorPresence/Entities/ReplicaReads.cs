@@ -24,7 +24,7 @@ namespace ActorPresence.Entities;
 /// <param name="later">Sends a message to the manager after a delay.</param>
 internal sealed class ReplicaReads(
     EntityModel model, string nodeName, ReplicaView view, IActorRef replicator, IActorRef self, TimeSpan readTimeout,
-    IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal,
+    IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal, ILoggingAdapter log,
     Func<Address, ICanTell> peerManager, Action<TimeSpan, object> later)
 {
     private readonly KeySpace _keys = view.Keys;
@@ -60,6 +60,54 @@ internal sealed class ReplicaReads(
     {
         _poll.Waiting.Add((list, replyTo, _poll.Started + 1));
         Poll();
+    }
+
+    /// <summary>A message of a repair (<see cref="IRepairMessage"/>), from <paramref name="sender"/>: a repair
+    /// to start, a peer's query to answer, a peer's answer, or a timeout. False when it is not for this
+    /// manager (a query about another kind).</summary>
+    public bool OnRepairMessage(IRepairMessage message, IActorRef sender)
+    {
+        var kind = model.Kind;
+        switch (message)
+        {
+            case RepairReplica repair:
+                if (Repair(repair.FromEveryNode, repair.Peers))
+                {
+                    log.Info(repair.Peers.Count == 0 ? "{0}: reading every key from {1} ({2})" : "{0}: repair from {1} ({2}): comparing key digests first",
+                        kind, repair.FromEveryNode ? "every node" : "another node", repair.Reason);
+                }
+                return true;
+            case KeyDigestsQuery query when query.Kind == kind:
+                sender.Tell(Digests(query.Round));
+                return true;
+            case KeyDigests digests:
+                if (OnDigests(sender.Path.Address, digests) is var (keys, fetched))
+                {
+                    log.Info("{0}: repair reads {1} of {2} keys (those whose digest differs), {3} of them entity by entity from a peer",
+                        kind, keys, _keys.Keys.Count, fetched);
+                }
+                return true;
+            case DigestsTimedOut timedOut:
+                if (OnDigestsTimedOut(timedOut))
+                {
+                    log.Info("{0}: a peer did not send its key digests in time; the repair reads every key", kind);
+                }
+                return true;
+            case KeyItemsQuery query when query.Kind == kind:
+                sender.Tell(Items(query));
+                return true;
+            case KeyItems items:
+                OnItems(sender.Path.Address, items);
+                return true;
+            case ItemsTimedOut timedOut:
+                if (OnItemsTimedOut(timedOut))
+                {
+                    log.Info("{0}: {1} did not send the entities of key {2} in time; reading it whole", kind, timedOut.Peer, timedOut.Key);
+                }
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Starts a repair, unless one runs (it then runs after it). False when it did not start now.
@@ -351,10 +399,10 @@ internal sealed class ReplicaReads(
     }
 
     /// <summary>The peers of repair <paramref name="Round"/> had the read timeout to send their digests.</summary>
-    public sealed record DigestsTimedOut(long Round) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
+    public sealed record DigestsTimedOut(long Round) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
     /// <summary>The peer of a fetch of repair <paramref name="Round"/> had the read timeout to answer.</summary>
-    public sealed record ItemsTimedOut(long Round, int Key, Address Peer) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
+    public sealed record ItemsTimedOut(long Round, int Key, Address Peer) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
     /// <summary>Marks the replicator's answer to the update that merges what a fetch brought into <paramref name="Key"/>.</summary>
     private sealed record RepairMerge(EntityMapKey Key);

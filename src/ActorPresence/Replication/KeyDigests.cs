@@ -1,4 +1,5 @@
 using ActorPresence.Domain;
+using ActorPresence.Entities.Messages;
 
 namespace ActorPresence.Replication;
 
@@ -8,14 +9,14 @@ namespace ActorPresence.Replication;
 /// every key. <see cref="Round"/> comes back in the answer, so an answer to an earlier repair is
 /// recognised and dropped.
 /// </summary>
-public sealed record KeyDigestsQuery(EntityKind Kind, long Round) : IActorPresenceWireMessage;
+public sealed record KeyDigestsQuery(EntityKind Kind, long Round) : IActorPresenceWireMessage, IRepairMessage;
 
 /// <summary>
 /// The answer to <see cref="KeyDigestsQuery"/>: one digest per key, in the key space's order
 /// (<see cref="KeySpace"/>); 0 for a key the answering node has not read yet, which differs from
 /// every digest.
 /// </summary>
-public sealed record KeyDigests(EntityKind Kind, long Round, IReadOnlyList<ulong> Digests) : IActorPresenceWireMessage
+public sealed record KeyDigests(EntityKind Kind, long Round, IReadOnlyList<ulong> Digests) : IActorPresenceWireMessage, IRepairMessage
 {
     /// <summary>Most keys a key space has (actorpresence.key-count); more in a frame is malformed.</summary>
     public const int MaxKeys = 4096;

@@ -1,4 +1,5 @@
 using ActorPresence.Domain;
+using ActorPresence.Entities.Messages;
 
 namespace ActorPresence.Replication;
 
@@ -9,7 +10,7 @@ namespace ActorPresence.Replication;
 /// only the entities it holds otherwise, so a heal after a partition moves what was written
 /// meanwhile rather than whole keys from every node.
 /// </summary>
-public sealed record KeyItemsQuery(EntityKind Kind, long Round, int Key, IReadOnlyList<ulong> Held) : IActorPresenceWireMessage
+public sealed record KeyItemsQuery(EntityKind Kind, long Round, int Key, IReadOnlyList<ulong> Held) : IActorPresenceWireMessage, IRepairMessage
 {
     /// <summary>Most entity digests in one query (1.6 MB, under the remoting frame size); a node that
     /// holds more in a key reads it whole instead.</summary>
@@ -28,7 +29,7 @@ public sealed record KeyItemsQuery(EntityKind Kind, long Round, int Key, IReadOn
 /// replica yet, or more than <see cref="MaxItems"/> differ): the asker then reads the whole key
 /// through distributed data, as a repair did before.
 /// </summary>
-public sealed record KeyItems(EntityKind Kind, long Round, int Key, bool Complete, EntityMap Items) : IActorPresenceWireMessage
+public sealed record KeyItems(EntityKind Kind, long Round, int Key, bool Complete, EntityMap Items) : IActorPresenceWireMessage, IRepairMessage
 {
     /// <summary>Most entities in one answer. What a repair takes in goes to the other nodes as a delta
     /// of distributed data, and a second's deltas travel in one remoting frame; more differing than

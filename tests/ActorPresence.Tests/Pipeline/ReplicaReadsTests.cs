@@ -41,7 +41,7 @@ public sealed class ReplicaReadsTests : TestKit
             DeviceModel.Instance, "n1", _view, _subscriptions, _routes, _outbox, (_, _) => null, (_, _) => { });
         return new ReplicaReads(
             DeviceModel.Instance, "n1", _view, _replicator, TestActor, TimeSpan.FromSeconds(3), _routes, actorless,
-            new NodeRemoval("n1", incarnation: 2),
+            new NodeRemoval("n1", incarnation: 2), Sys.Log,
             address => address.Equals(PeerAddress) ? _peer : throw new InvalidOperationException($"no peer at {address}"),
             (delay, message) => _later.Add((delay, message)));
     }
@@ -311,6 +311,24 @@ public sealed class ReplicaReadsTests : TestKit
     }
 
     [Fact]
+    public void One_receive_takes_every_repair_message_and_leaves_a_query_about_another_kind_unhandled()
+    {
+        var asker = CreateTestProbe();
+        Assert.True(_reads.OnRepairMessage(new KeyDigestsQuery(EntityKind.Device, 3), asker));
+        Assert.Equal(3, asker.ExpectMsg<KeyDigests>().Round);
+        Assert.True(_reads.OnRepairMessage(new KeyItemsQuery(EntityKind.Device, 4, 1, []), asker));
+        Assert.Equal(4, asker.ExpectMsg<KeyItems>().Round);
+
+        Assert.False(_reads.OnRepairMessage(new KeyDigestsQuery(EntityKind.Mailbox, 3), asker));
+        Assert.False(_reads.OnRepairMessage(new KeyItemsQuery(EntityKind.Presence, 4, 1, []), asker));
+        asker.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        Assert.True(_reads.OnRepairMessage(new MembershipNotices.RepairReplica("test", true, [PeerAddress]), asker));
+        Assert.Equal(1, _reads.RepairsStarted);
+        _peer.ExpectMsg<KeyDigestsQuery>();
+    }
+
+    [Fact]
     public void A_fetch_the_peer_cannot_answer_entity_by_entity_reads_the_key_whole()
     {
         var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
@@ -335,7 +353,7 @@ public sealed class ReplicaReadsTests : TestKit
         var reads = new ReplicaReads(
             DeviceModel.Instance, "n1", _view, _replicator, TestActor, TimeSpan.FromSeconds(3), _routes,
             new ActorlessEntities(DeviceModel.Instance, "n1", _view, _subscriptions, _routes, _outbox, (_, _) => null, (_, _) => { }),
-            new NodeRemoval("n1", incarnation: 2),
+            new NodeRemoval("n1", incarnation: 2), Sys.Log,
             address => address.Equals(PeerAddress) ? _peer : address.Equals(second) ? secondPeer : throw new InvalidOperationException(),
             (_, _) => { });
         reads.Repair(fromEveryNode: true, peers: [PeerAddress, second]);

@@ -17,7 +17,7 @@ public static class MembershipNotices
     /// writes the other lacks). The keys read are those whose digest differs from the same
     /// manager's on one of <paramref name="Peers"/> (the node that is up, or reachable again); every
     /// key when none is named or a peer does not answer.</summary>
-    public sealed record RepairReplica(string Reason, bool FromEveryNode, IReadOnlyCollection<Address> Peers);
+    public sealed record RepairReplica(string Reason, bool FromEveryNode, IReadOnlyCollection<Address> Peers) : IRepairMessage;
 
     /// <summary>To the membership actor: send the current <see cref="PeersChanged"/> to <c>Manager</c>
     /// (a manager that restarted lost it).</summary>
