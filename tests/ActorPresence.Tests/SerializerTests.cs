@@ -100,28 +100,22 @@ public sealed class SerializerTests(SerializationSystemFixture fixture) : IClass
         Assert.Equal(map, fixture.System.Serialization.Deserialize(bytes, 4711, "APM"));
     }
 
-    [Fact]
-    public void Key_digests_and_their_query_are_serialized_by_the_ActorPresence_serializer_with_manifests_APK_and_APQ()
+    public static TheoryData<string> RepairManifests() => ["APQ", "APK", "APR", "APS"];
+
+    [Theory]
+    [MemberData(nameof(RepairManifests))]
+    public void A_repairs_messages_are_serialized_by_the_ActorPresence_serializer_4711_each_with_its_manifest(string manifest)
     {
-        var query = new KeyDigestsQuery(EntityKind.Device, 3);
-        var digests = new KeyDigests(EntityKind.Device, 3, [5UL]);
+        object message = manifest switch
+        {
+            "APQ" => new KeyDigestsQuery(EntityKind.Device, 3),
+            "APK" => new KeyDigests(EntityKind.Device, 3, [5UL]),
+            "APR" => new KeyItemsQuery(EntityKind.Device, 3, 1, [5UL]),
+            _ => new KeyItems(EntityKind.Device, 3, 1, true, EntityMap.Empty),
+        };
 
-        Assert.Equal(4711, SerializerFor(query).Identifier);
-        Assert.Equal("APQ", SerializerFor(query).Manifest(query));
-        Assert.Equal(4711, SerializerFor(digests).Identifier);
-        Assert.Equal("APK", SerializerFor(digests).Manifest(digests));
-    }
-
-    [Fact]
-    public void A_keys_differing_entities_and_their_query_are_serialized_by_the_ActorPresence_serializer_with_manifests_APS_and_APR()
-    {
-        var query = new KeyItemsQuery(EntityKind.Device, 3, 1, [5UL]);
-        var items = new KeyItems(EntityKind.Device, 3, 1, true, EntityMap.Empty);
-
-        Assert.Equal(4711, SerializerFor(query).Identifier);
-        Assert.Equal("APR", SerializerFor(query).Manifest(query));
-        Assert.Equal(4711, SerializerFor(items).Identifier);
-        Assert.Equal("APS", SerializerFor(items).Manifest(items));
+        Assert.Equal(4711, SerializerFor(message).Identifier);
+        Assert.Equal(manifest, SerializerFor(message).Manifest(message));
     }
 
     // ---- round trips ----

@@ -318,17 +318,7 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
     {
         var kind = ReadKindHeader(ref r, DigestsVersion, KeyDigestsManifest);
         var round = r.Int64();
-        var count = ReadCount(ref r, KeyDigests.MaxKeys);
-        if (count > r.Remaining / 8)
-        {
-            throw new SerializationException($"{count} key digests cannot fit in {r.Remaining} bytes");
-        }
-        var digests = new ulong[count];
-        for (var i = 0; i < count; i++)
-        {
-            digests[i] = (ulong)r.Int64();
-        }
-        return new KeyDigests(kind, round, digests);
+        return new KeyDigests(kind, round, ReadDigestList(ref r, KeyDigests.MaxKeys, "key digests"));
     }
 
     // ---- a key's differing entities (a repair from one peer) ----
@@ -364,16 +354,10 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
         var kind = ReadKindHeader(ref r, DigestsVersion, KeyItemsQueryManifest);
         var round = r.Int64();
         var key = ReadKeyIndex(ref r);
-        var count = ReadCount(ref r, KeyItemsQuery.MaxHeld);
-        if (count > r.Remaining / 8)
+        var held = ReadDigestList(ref r, KeyItemsQuery.MaxHeld, "entity digests");
+        for (var i = 1; i < held.Length; i++)
         {
-            throw new SerializationException($"{count} entity digests cannot fit in {r.Remaining} bytes");
-        }
-        var held = new ulong[count];
-        for (var i = 0; i < count; i++)
-        {
-            held[i] = (ulong)r.Int64();
-            if (i > 0 && held[i] < held[i - 1])
+            if (held[i] < held[i - 1])
             {
                 throw new SerializationException("entity digests out of order");
             }
@@ -418,6 +402,22 @@ public sealed class ActorPresenceSerializer(ExtendedActorSystem system) : Serial
                 : "entities in an incomplete answer");
         }
         return new KeyItems(kind, round, key, complete, map);
+    }
+
+    /// <summary>A count (at most <paramref name="max"/>), then as many 64-bit digests.</summary>
+    private static ulong[] ReadDigestList(ref WireReader r, int max, string what)
+    {
+        var count = ReadCount(ref r, max);
+        if (count > r.Remaining / 8)
+        {
+            throw new SerializationException($"{count} {what} cannot fit in {r.Remaining} bytes");
+        }
+        var digests = new ulong[count];
+        for (var i = 0; i < count; i++)
+        {
+            digests[i] = (ulong)r.Int64();
+        }
+        return digests;
     }
 
     private static void CheckKeyIndex(int key)

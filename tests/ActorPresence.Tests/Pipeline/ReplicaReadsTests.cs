@@ -225,6 +225,14 @@ public sealed class ReplicaReadsTests : TestKit
         Assert.Equal(DigestsOf(maps), digests.Digests);
     }
 
+    /// <summary>The replicator is asked to read key <paramref name="index"/> whole from every node.</summary>
+    private void ExpectWholeRead(int index)
+    {
+        var whole = _replicator.ExpectMsg<Get>();
+        Assert.Equal(_view.Keys.Keys[index], whole.Key);
+        Assert.IsType<ReadAll>(whole.Consistency);
+    }
+
     /// <summary>What the peer holds: <paramref name="ours"/> with a later write of the entity of each of <paramref name="keys"/>.</summary>
     private EntityMap[] LaterIn(EntityMap[] ours, params int[] keys)
     {
@@ -294,9 +302,7 @@ public sealed class ReplicaReadsTests : TestKit
         Assert.Equal([3, 7], timeouts.Select(t => t.Key).Order());
         Assert.False(_reads.OnItemsTimedOut(timeouts.Single(t => t.Key == 3)));
         Assert.True(_reads.OnItemsTimedOut(timeouts.Single(t => t.Key == 7)));
-        var whole = _replicator.ExpectMsg<Get>();
-        Assert.Equal(_view.Keys.Keys[7], whole.Key);
-        Assert.IsType<ReadAll>(whole.Consistency);
+        ExpectWholeRead(7);
         _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
     }
 
@@ -337,9 +343,7 @@ public sealed class ReplicaReadsTests : TestKit
 
         Assert.True(_reads.OnItems(PeerAddress, KeyItems.Incomplete(EntityKind.Device, fetch.Round, fetch.Key)));
 
-        var whole = _replicator.ExpectMsg<Get>();
-        Assert.Equal(_view.Keys.Keys[5], whole.Key);
-        Assert.IsType<ReadAll>(whole.Consistency);
+        ExpectWholeRead(5);
     }
 
     [Fact]
@@ -369,9 +373,7 @@ public sealed class ReplicaReadsTests : TestKit
 
         Assert.Equal([2], _peer.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => ((KeyItemsQuery)m).Key));
         Assert.Equal([4], secondPeer.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => ((KeyItemsQuery)m).Key));
-        var whole = _replicator.ExpectMsg<Get>();
-        Assert.Equal(_view.Keys.Keys[9], whole.Key);
-        Assert.IsType<ReadAll>(whole.Consistency);
+        ExpectWholeRead(9);
     }
 
     [Fact]
