@@ -270,12 +270,13 @@ public sealed class EntityMap :
     /// in another state. Stops and returns null once more than <paramref name="max"/> are found.</summary>
     internal EntityMap? Lacking(IReadOnlyList<ulong> held, int max)
     {
+        var sorted = held as ulong[] ?? [.. held];
         var lacking = new List<TrieItem>();
         foreach (var leaf in Leaves)
         {
             foreach (var item in leaf.Items)
             {
-                if (!SortedContains(held, item.Digest()))
+                if (Array.BinarySearch(sorted, item.Digest()) < 0)
                 {
                     if (lacking.Count == max)
                     {
@@ -287,29 +288,6 @@ public sealed class EntityMap :
         }
         // Leaves come in canonical order, and so do their items.
         return FromCanonical([.. lacking]);
-    }
-
-    private static bool SortedContains(IReadOnlyList<ulong> sorted, ulong value)
-    {
-        int low = 0, high = sorted.Count - 1;
-        while (low <= high)
-        {
-            var mid = low + ((high - low) >> 1);
-            var at = sorted[mid];
-            if (at == value)
-            {
-                return true;
-            }
-            if (at < value)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return false;
     }
 
     /// <summary>This map with <paramref name="items"/> (entities a repair fetched from a peer) merged
