@@ -208,7 +208,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 _outbox.Forward(peers);
                 break;
             case NodeRemoved removed:
-                OnNodeRemoved(removed);
+                _removal.OnRemoved(Kind, removed.Node, removed.Incarnation, _live.Ids.ToList(), this, _actorless, _log);
                 break;
             // passivation
             case SweepTick:
@@ -365,31 +365,6 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
             {
                 Route(id, message, null);
             }
-        }
-    }
-
-    // ----- node removal -----
-
-    private void OnNodeRemoved(NodeRemoved m)
-    {
-        if (Kind == EntityKind.Device)
-        {
-            _removal.Add(m.Node, m.Incarnation);
-        }
-        var notice = new WriterRemoved(m.Node, m.Incarnation);
-        foreach (var id in _live.Ids.ToList())
-        {
-            Route(id, notice, null);
-        }
-        if (_actorless.AdoptWritesOf(m.Node) is var adopted and > 0)
-        {
-            _log.Info("Node {0} (incarnation {1}) removed: wrote {2} of its {3} change(s) that had come only by the direct path", m.Node, m.Incarnation, adopted, Kind);
-        }
-        if (Kind == EntityKind.Device)
-        {
-            var withdrawn = _actorless.WithdrawViewsOfEvery(m.Node, m.Incarnation);
-            _log.Info("Node {0} (incarnation {1}) removed: withdrawing its views of {2} device(s) held here and those of {3} live device actor(s)",
-                m.Node, m.Incarnation, withdrawn, _live.Count);
         }
     }
 
