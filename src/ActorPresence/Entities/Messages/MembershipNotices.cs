@@ -14,9 +14,10 @@ public static class MembershipNotices
     /// <summary>Read from other nodes now rather than at the next full-state gossip: this node has
     /// just joined (<paramref name="FromEveryNode"/> false: one other node holds what the cluster
     /// converged on), or a node became reachable again after a partition (true: each side may hold
-    /// writes the other lacks). The keys read are those whose digest differs from the same
-    /// manager's on one of <paramref name="Peers"/> (the node that is up, or reachable again); every
-    /// key when none is named or a peer does not answer.</summary>
+    /// writes the other lacks). Only the keys whose digest differs from the same manager's on one of
+    /// <paramref name="Peers"/> (the node that is up, or reachable again) are repaired, by fetching
+    /// from that peer the entities that differ; every key is read whole when none is named or a peer
+    /// does not send its digests.</summary>
     public sealed record RepairReplica(string Reason, bool FromEveryNode, IReadOnlyCollection<Address> Peers) : IRepairMessage;
 
     /// <summary>To the membership actor: send the current <see cref="PeersChanged"/> to <c>Manager</c>
