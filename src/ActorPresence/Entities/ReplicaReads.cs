@@ -377,7 +377,8 @@ internal sealed class ReplicaReads(
     {
         while (_repair.NextRead() is { } read)
         {
-            if (read.From is { } peer && view.Replica(read.Key) is { Count: <= KeyItemsQuery.MaxHeld } held)
+            // A key this node holds nothing of (a new node's) is read whole at once: every entity differs.
+            if (read.From is { } peer && view.Replica(read.Key) is { Count: > 0 and <= KeyItemsQuery.MaxHeld } held)
             {
                 _fetching.Add((read.Key, peer));
                 peerManager(peer).Tell(new KeyItemsQuery(model.Kind, _repair.Round, read.Key, held.ItemDigests()), self);

@@ -335,6 +335,26 @@ public sealed class ReplicaReadsTests : TestKit
     }
 
     [Fact]
+    public void A_key_this_node_holds_nothing_of_is_read_whole_without_asking_the_peer_for_its_entities()
+    {
+        var ours = OnePerKey(KeyCount - 1, 1);
+        _reads.Poll();
+        AnswerRound(ours);
+        var empty = Enumerable.Range(0, KeyCount).Single(i => _view.Replica(i).Count == 0);
+        Assert.True(_reads.Repair(fromEveryNode: false, peers: [PeerAddress]));
+        var query = _peer.ExpectMsg<KeyDigestsQuery>();
+
+        var theirs = DigestsOf(ours);
+        theirs[empty] = OnePerKey(KeyCount, 7).Select(m => m.Digest()).First(d => d != theirs[empty]);
+        Assert.Equal((1, 1), _reads.OnDigests(PeerAddress, new KeyDigests(EntityKind.Device, query.Round, theirs)));
+
+        var whole = _replicator.ExpectMsg<Get>();
+        Assert.Equal(_view.Keys.Keys[empty], whole.Key);
+        Assert.IsType<ReadFrom>(whole.Consistency);
+        _peer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void A_fetch_the_peer_cannot_answer_entity_by_entity_reads_the_key_whole()
     {
         var (ours, query) = ReadEveryKeyThenRepairFromThePeer();
