@@ -42,10 +42,10 @@ internal sealed class RepairRound(int keyCount)
     public bool FromEveryNode { get; private set; }
 
     /// <summary>The keys this round reads (known once every peer's digests came, or did not).</summary>
-    public int KeysToRead { get; private set; }
+    public int KeysToRead => _reads.Select(r => r.Key).Distinct().Count();
 
     /// <summary>Of <see cref="KeysToRead"/>, those fetched from peers entity by entity rather than read whole.</summary>
-    public int KeysFetched { get; private set; }
+    public int KeysFetched => _reads.Where(r => r.From is not null).Select(r => r.Key).Distinct().Count();
 
     public bool Comparing => _awaiting is not null;
 
@@ -74,8 +74,6 @@ internal sealed class RepairRound(int keyCount)
         {
             _awaiting = [.. peers];
             _reads = [];
-            KeysToRead = 0;
-            KeysFetched = 0;
         }
         return true;
     }
@@ -117,8 +115,6 @@ internal sealed class RepairRound(int keyCount)
         _reads = [.. _differing.SelectMany(d => d.Value is null
             ? [new KeyRead(d.Key, null)]
             : d.Value.Select(s => new KeyRead(d.Key, s.Peer)))];
-        KeysToRead = _differing.Count;
-        KeysFetched = _differing.Count(d => d.Value is not null);
         return true;
     }
 
@@ -138,8 +134,6 @@ internal sealed class RepairRound(int keyCount)
     private void ReadEveryKeyWhole()
     {
         _reads = [.. Enumerable.Range(0, _keyCount).Select(i => new KeyRead(i, null))];
-        KeysToRead = _keyCount;
-        KeysFetched = 0;
     }
 
     /// <summary>The next read, or null when the window is full, every read was sent, or the round
