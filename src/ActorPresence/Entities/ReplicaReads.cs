@@ -105,6 +105,12 @@ internal sealed class ReplicaReads(
                     log.Info("{0}: {1} did not send the entities of key {2} in time; reading it whole", kind, timedOut.Peer, timedOut.Key);
                 }
                 return true;
+            case ReadAgain again:
+                if (again.Round == _repair.Round)
+                {
+                    ReadWhole(again.Key, again.Read);
+                }
+                return true;
             default:
                 return false;
         }
@@ -241,9 +247,8 @@ internal sealed class ReplicaReads(
             case NotFound { Request: RepairRead read }:
                 RepairAnswered(read.Fetched);
                 return false;
-            case GetFailure { Request: RepairRead read }:
-                // A node that did not answer is repaired by the next full-state gossip.
-                RepairAnswered(read.Fetched);
+            case GetFailure { Request: RepairRead read } failed:
+                OnReadFailed(failed.Key.Id, read);
                 return false;
             case GetSuccess success:
                 OnData(success.Key.Id, success.Data);
@@ -356,6 +361,22 @@ internal sealed class ReplicaReads(
             .ToList();
     }
 
+    /// <summary>A whole read of a repair failed: the nodes it asked did not all answer in time, or the
+    /// replicator knew too few nodes to ask (a node that has just joined may read before its replicator
+    /// has taken the members in). It is sent again, <see cref="RepairRead.Attempts"/> times in all, a
+    /// little later each time; then the key waits for the next full-state gossip, and a warning says so.</summary>
+    private void OnReadFailed(string keyId, RepairRead read)
+    {
+        if (read.Attempt < RepairRead.Attempts && _keyIndex.TryGetValue(keyId, out var index))
+        {
+            later(RepairRead.RetryDelay * read.Attempt, new ReadAgain(_repair.Round, index, read.Next()));
+            return;
+        }
+        log.Warning("{0}: a repair read key {1} from other nodes {2} times and had no answer; it converges at the next full-state gossip",
+            model.Kind, keyId, read.Attempt);
+        RepairAnswered(read.Fetched);
+    }
+
     private void RepairAnswered(bool fetch)
     {
         _repair.Answered(fetch);
@@ -405,16 +426,25 @@ internal sealed class ReplicaReads(
     /// <summary>The peer of a fetch of repair <paramref name="Round"/> had the read timeout to answer.</summary>
     public sealed record ItemsTimedOut(long Round, int Key, Address Peer) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
+    /// <summary>A whole read of repair <paramref name="Round"/> that failed, to be sent again.</summary>
+    private sealed record ReadAgain(long Round, int Key, RepairRead Read) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
+
     /// <summary>Marks the replicator's answer to the update that merges what a fetch brought into <paramref name="Key"/>.</summary>
     private sealed record RepairMerge(EntityMapKey Key);
 
     /// <summary>Marks the reads of a repair apart from the polls, and those that stand for a fetch
-    /// (its read back, or the whole read that replaced it) apart from whole reads.</summary>
-    private sealed class RepairRead(bool fetched)
+    /// (its read back, or the whole read that replaced it) apart from whole reads; counts the attempts.</summary>
+    internal sealed record RepairRead(bool Fetched, int Attempt = 1)
     {
+        /// <summary>How many times a whole read is sent before the repair gives up on its key.</summary>
+        public const int Attempts = 3;
+
+        /// <summary>How long after its first failure a read is sent again (twice that after the second).</summary>
+        public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
         public static readonly RepairRead Whole = new(false);
         public static readonly RepairRead Fetch = new(true);
 
-        public bool Fetched { get; } = fetched;
+        public RepairRead Next() => this with { Attempt = Attempt + 1 };
     }
 }

@@ -151,10 +151,40 @@ public sealed class ReplicaReadsTests : TestKit
         var next = _replicator.ExpectMsg<Get>();
         Assert.DoesNotContain(next.Key, window.Select(g => g.Key));
 
-        AnswerRepairReads(window.Skip(1).Append(next).ToList(), get => new GetFailure(get.Key, get.Request));
+        AnswerRepairReads(window.Skip(1).Append(next).ToList(), get => new NotFound(get.Key, get.Request));
         var again = ExpectMsg<MembershipNotices.RepairReplica>();
         Assert.True(again.FromEveryNode);
         Assert.Equal(1, _reads.RepairsStarted);
+    }
+
+    [Fact]
+    public void A_whole_read_that_fails_is_sent_again_a_little_later_and_given_up_with_a_warning_after_the_last_attempt()
+    {
+        Assert.True(_reads.Repair(fromEveryNode: false, peers: []));
+        var window = _replicator.ReceiveN(RepairRound.Window).Cast<Get>().ToList();
+        var failing = window[0];
+
+        for (var attempt = 1; attempt < ReplicaReads.RepairRead.Attempts; attempt++)
+        {
+            _reads.OnAnswer(new GetFailure(failing.Key, failing.Request));
+            // Not sent again at once, nor taken for answered: the window does not move on.
+            _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+            var (delay, message) = Assert.Single(_later);
+            _later.Clear();
+            Assert.Equal(ReplicaReads.RepairRead.RetryDelay * attempt, delay);
+            Assert.True(_reads.OnRepairMessage(Assert.IsAssignableFrom<IRepairMessage>(message), TestActor));
+            failing = _replicator.ExpectMsg<Get>();
+            Assert.Equal(window[0].Key, failing.Key);
+            Assert.IsType<ReadFrom>(failing.Consistency);
+        }
+        // The repair still runs while a read is retried: another one asked for waits for it.
+        Assert.False(_reads.Repair(fromEveryNode: false, peers: []));
+
+        EventFilter.Warning(contains: "converges at the next full-state gossip").ExpectOne(() =>
+            _reads.OnAnswer(new GetFailure(failing.Key, failing.Request)));
+        Assert.Empty(_later);
+        var next = _replicator.ExpectMsg<Get>();
+        Assert.DoesNotContain(next.Key, window.Select(g => g.Key));
     }
 
     /// <summary>Answers the repair's reads, and those it sends next, until it sends no more; returns how
