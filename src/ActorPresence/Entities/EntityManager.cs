@@ -184,7 +184,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 _reads.Poll();
                 break;
             case IRepairMessage repair:
-                if (!_reads.OnRepairMessage(repair, Sender))
+                if (!_reads.Repairs.OnMessage(repair, Sender))
                 {
                     Unhandled(message);
                 }
@@ -227,7 +227,7 @@ public sealed class EntityManager : UntypedActor, IWithTimers, IWithUnboundedSta
                 OnStopped(stopped.Id, stopped.Actor, null);
                 break;
             case GetStats:
-                Sender.Tell(new ManagerStats(_live.Count, _view.Counts().Held, _peers, _subscriptions.SubscriberCount, _reads.RoundsCompleted, _reads.RepairsStarted));
+                Sender.Tell(new ManagerStats(_live.Count, _view.Counts().Held, _peers, _subscriptions.SubscriberCount, _reads.RoundsCompleted, _reads.Repairs.Started));
                 break;
             default:
                 Unhandled(message);

@@ -12,34 +12,46 @@ namespace ActorPresence.Entities;
 
 /// <summary>
 /// How a manager reads its local replica into the <see cref="ReplicaView"/>: rounds of reads of
-/// every key (<see cref="ReplicaPoll"/>), repairs that read from other nodes (<see cref="RepairRound"/>),
-/// and what each read brings. A change of an entity with an actor goes to the actor (it keeps what is
-/// newer than what it holds); one new to this node goes to <see cref="ActorlessEntities"/> (counted and
-/// handed to the subscribers) before the view takes the read; a device view of a removed incarnation,
-/// or of an earlier one of this node, is withdrawn. Work per read is proportional to what changed.
+/// every key (<see cref="ReplicaPoll"/>), and what each read brings, a poll's or a repair's
+/// (<see cref="Repairs"/>, which reads from other nodes). A change of an entity with an actor goes to
+/// the actor (it keeps what is newer than what it holds); one new to this node goes to
+/// <see cref="ActorlessEntities"/> (counted and handed to the subscribers) before the view takes the
+/// read; a device view of a removed incarnation, or of an earlier one of this node, is withdrawn.
+/// Work per read is proportional to what changed.
 /// </summary>
-/// <param name="self">The manager: a repair asked for again while one ran is sent to it, and so are the
-/// peers' answers (<see cref="KeyDigests"/>, <see cref="KeyItems"/>) and their timeouts.</param>
+/// <param name="self">The manager: a repair's peers answer it, and it gets the repair's timeouts.</param>
 /// <param name="peerManager">The same manager on another node, by its address.</param>
 /// <param name="later">Sends a message to the manager after a delay.</param>
-internal sealed class ReplicaReads(
-    EntityModel model, string nodeName, ReplicaView view, IActorRef replicator, IActorRef self, TimeSpan readTimeout,
-    IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal, ILoggingAdapter log,
-    Func<Address, ICanTell> peerManager, Action<TimeSpan, object> later)
+internal sealed class ReplicaReads
 {
-    private readonly KeySpace _keys = view.Keys;
-    private readonly Dictionary<string, int> _keyIndex =
-        view.Keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
-    private readonly ReplicaPoll _poll = new(view.Keys.Keys.Count);
-    private readonly RepairRound _repair = new(view.Keys.Keys.Count);
-    // The fetches of the running repair that wait for a peer's answer (KeyItems).
-    private readonly HashSet<(int Key, Address Peer)> _fetching = [];
+    private readonly EntityModel _model;
+    private readonly string _nodeName;
+    private readonly ReplicaView _view;
+    private readonly IActorRef _replicator;
+    private readonly IEntityRoutes _routes;
+    private readonly ActorlessEntities _actorless;
+    private readonly NodeRemoval _removal;
+    private readonly Dictionary<string, int> _keyIndex;
+    private readonly ReplicaPoll _poll;
+
+    public ReplicaReads(
+        EntityModel model, string nodeName, ReplicaView view, IActorRef replicator, IActorRef self, TimeSpan readTimeout,
+        IEntityRoutes routes, ActorlessEntities actorless, NodeRemoval removal, ILoggingAdapter log,
+        Func<Address, ICanTell> peerManager, Action<TimeSpan, object> later)
+    {
+        (_model, _nodeName, _view, _replicator, _routes, _actorless, _removal) = (model, nodeName, view, replicator, routes, actorless, removal);
+        _keyIndex = view.Keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        _poll = new ReplicaPoll(view.Keys.Keys.Count);
+        Repairs = new ReplicaRepair(
+            model, view, replicator, self, readTimeout, log, peerManager, later, () => _poll.Completed > 0, OnData);
+    }
+
+    /// <summary>The repairs: reads from other nodes, of what differs. What they read comes back here.</summary>
+    public ReplicaRepair Repairs { get; }
 
     /// <summary>Rounds of reads completed since the manager started: until the first, the node does not
     /// know what it holds (after a restart, nothing at all).</summary>
     public long RoundsCompleted => _poll.Completed;
-
-    public long RepairsStarted => _repair.Started;
 
     /// <summary>Starts a round of reads of every key (or, when one runs, another after it).</summary>
     public void Poll()
@@ -48,9 +60,9 @@ internal sealed class ReplicaReads(
         {
             return;
         }
-        foreach (var key in _keys.Keys)
+        foreach (var key in _view.Keys.Keys)
         {
-            replicator.Tell(Dsl.Get(key, ReadLocal.Instance));
+            _replicator.Tell(Dsl.Get(key, ReadLocal.Instance));
         }
     }
 
@@ -62,194 +74,15 @@ internal sealed class ReplicaReads(
         Poll();
     }
 
-    /// <summary>A message of a repair (<see cref="IRepairMessage"/>), from <paramref name="sender"/>: a repair
-    /// to start, a peer's query to answer, a peer's answer, or a timeout. False when it is not for this
-    /// manager (a query about another kind).</summary>
-    public bool OnRepairMessage(IRepairMessage message, IActorRef sender)
-    {
-        var kind = model.Kind;
-        switch (message)
-        {
-            case RepairReplica repair:
-                if (Repair(repair.FromEveryNode, repair.Peers))
-                {
-                    log.Info(repair.Peers.Count == 0 ? "{0}: reading every key from {1} ({2})" : "{0}: repair from {1} ({2}): comparing key digests first",
-                        kind, repair.FromEveryNode ? "every node" : "another node", repair.Reason);
-                }
-                return true;
-            case KeyDigestsQuery query when query.Kind == kind:
-                sender.Tell(Digests(query.Round));
-                return true;
-            case KeyDigests digests:
-                if (OnDigests(sender.Path.Address, digests) is var (keys, fetched))
-                {
-                    log.Info("{0}: repair reads {1} of {2} keys (those whose digest differs), {3} of them entity by entity from a peer",
-                        kind, keys, _keys.Keys.Count, fetched);
-                }
-                return true;
-            case DigestsTimedOut timedOut:
-                if (OnDigestsTimedOut(timedOut))
-                {
-                    log.Info("{0}: a peer did not send its key digests in time; the repair reads every key", kind);
-                }
-                return true;
-            case KeyItemsQuery query when query.Kind == kind:
-                sender.Tell(Items(query));
-                return true;
-            case KeyItems items:
-                OnItems(sender.Path.Address, items);
-                return true;
-            case ItemsTimedOut timedOut:
-                if (OnItemsTimedOut(timedOut))
-                {
-                    log.Info("{0}: {1} did not send the entities of key {2} in time; reading it whole", kind, timedOut.Peer, timedOut.Key);
-                }
-                return true;
-            case ReadAgain again:
-                if (again.Round == _repair.Round)
-                {
-                    ReadWhole(again.Key, again.Read);
-                }
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>Starts a repair, unless one runs (it then runs after it). False when it did not start now.
-    /// With peers, it first asks each for its key digests (<see cref="OnDigests"/>).</summary>
-    public bool Repair(bool fromEveryNode, IReadOnlyCollection<Address> peers)
-    {
-        if (!_repair.TryStart(fromEveryNode, peers))
-        {
-            return false;
-        }
-        if (_repair.Comparing)
-        {
-            var query = new KeyDigestsQuery(model.Kind, _repair.Round);
-            foreach (var peer in peers)
-            {
-                peerManager(peer).Tell(query, self);
-            }
-            later(readTimeout, new DigestsTimedOut(_repair.Round));
-        }
-        ReadRepairKeys();
-        return true;
-    }
-
-    /// <summary>What this node answers to <see cref="KeyDigestsQuery"/>: its view's digest of each key,
-    /// all 0 ("not known") until its first round of reads completed.</summary>
-    public KeyDigests Digests(long round)
-    {
-        var digests = new ulong[_keys.Keys.Count];
-        if (_poll.Completed > 0)
-        {
-            for (var i = 0; i < digests.Length; i++)
-            {
-                digests[i] = view.Digest(i);
-            }
-        }
-        return new KeyDigests(model.Kind, round, digests);
-    }
-
-    /// <summary>A peer's answer to the repair's <see cref="KeyDigestsQuery"/>. Returns how many keys the
-    /// repair reads, and how many of them it fetches entity by entity, when this was the last answer
-    /// it waited for; null otherwise.</summary>
-    public (int Keys, int Fetched)? OnDigests(Address peer, KeyDigests digests)
-    {
-        if (digests.Kind != model.Kind || !_repair.OnDigests(peer, digests.Round, digests.Digests, view.Digest))
-        {
-            return null;
-        }
-        ReadRepairKeys();
-        NextRepairIfDone();
-        return (_repair.KeysToRead, _repair.KeysFetched);
-    }
-
-    /// <summary>What this node answers to <see cref="KeyItemsQuery"/>: the entities of the key, as its view
-    /// last read it, whose digest the asker does not hold. Incomplete (nothing sent: the asker reads the
-    /// key whole) before the first round of reads completed, or when more than
-    /// <see cref="KeyItems.MaxItems"/> differ.</summary>
-    public KeyItems Items(KeyItemsQuery query)
-    {
-        if (_poll.Completed == 0 || query.Key >= _keys.Keys.Count
-            || view.Replica(query.Key).Lacking(query.Held, KeyItems.MaxItems) is not { } lacking)
-        {
-            return KeyItems.Incomplete(model.Kind, query.Round, query.Key);
-        }
-        return new KeyItems(model.Kind, query.Round, query.Key, true, lacking);
-    }
-
-    /// <summary>A peer's answer to one of the repair's <see cref="KeyItemsQuery"/>: what it brought is merged
-    /// into the local replica (and read back), or, if the peer sent nothing, the key is read whole.
-    /// False when the repair was not waiting for it.</summary>
-    public bool OnItems(Address peer, KeyItems items)
-    {
-        if (items.Kind != model.Kind || items.Round != _repair.Round || !_fetching.Remove((items.Key, peer)))
-        {
-            return false;
-        }
-        if (!items.Complete)
-        {
-            ReadWhole(items.Key, RepairRead.Fetch);
-        }
-        else if (items.Items.Count == 0)
-        {
-            RepairAnswered(fetch: true);
-        }
-        else
-        {
-            var fetched = items.Items;
-            var key = _keys.Keys[items.Key];
-            replicator.Tell(Dsl.Update(key, EntityMap.Empty, WriteLocal.Instance, new RepairMerge(key),
-                (EntityMap map) => map.Absorb(fetched)));
-        }
-        return true;
-    }
-
-    /// <summary>A fetch of the repair <see cref="ItemsTimedOut.Round"/> had no answer in time: the key is
-    /// read whole. True when the repair was still waiting for it.</summary>
-    public bool OnItemsTimedOut(ItemsTimedOut timedOut)
-    {
-        if (timedOut.Round != _repair.Round || !_fetching.Remove((timedOut.Key, timedOut.Peer)))
-        {
-            return false;
-        }
-        ReadWhole(timedOut.Key, RepairRead.Fetch);
-        return true;
-    }
-
-    /// <summary>The peers of the repair <see cref="DigestsTimedOut.Round"/> did not all answer in time:
-    /// it reads every key. True when that repair was still waiting.</summary>
-    public bool OnDigestsTimedOut(DigestsTimedOut timedOut)
-    {
-        if (!_repair.DigestsTimedOut(timedOut.Round))
-        {
-            return false;
-        }
-        ReadRepairKeys();
-        return true;
-    }
-
     /// <summary>An answer of the replicator to a read. Returns true when it completed a round of polls.</summary>
     public bool OnAnswer(object answer)
     {
+        if (Repairs.OnAnswer(answer))
+        {
+            return false;
+        }
         switch (answer)
         {
-            case IUpdateResponse { Request: RepairMerge merge }:
-                // Merged (or not: the read shows what the replica holds either way); read it back.
-                replicator.Tell(Dsl.Get(merge.Key, ReadLocal.Instance, RepairRead.Fetch));
-                return false;
-            case GetSuccess { Request: RepairRead read } repaired:
-                OnData(repaired.Key.Id, repaired.Data);
-                RepairAnswered(read.Fetched);
-                return false;
-            case NotFound { Request: RepairRead read }:
-                RepairAnswered(read.Fetched);
-                return false;
-            case GetFailure { Request: RepairRead read } failed:
-                OnReadFailed(failed.Key.Id, read);
-                return false;
             case GetSuccess success:
                 OnData(success.Key.Id, success.Data);
                 return Polled(success.Key.Id);
@@ -286,7 +119,7 @@ internal sealed class ReplicaReads(
         {
             return;
         }
-        if (_poll.Completed == 0 && view.IsUnread(index))
+        if (_poll.Completed == 0 && _view.IsUnread(index))
         {
             OnFirstRead(index, map);
         }
@@ -302,8 +135,8 @@ internal sealed class ReplicaReads(
     /// earlier incarnation of this node is looked for (one look per entity, no per-entity copy).</summary>
     private void OnFirstRead(int index, EntityMap map)
     {
-        view.Commit(index, map, []);
-        if (model.Kind == EntityKind.Device)
+        _view.Commit(index, map, []);
+        if (_model.Kind == EntityKind.Device)
         {
             foreach (var (id, slot) in map.Entities)
             {
@@ -315,22 +148,22 @@ internal sealed class ReplicaReads(
     /// <summary>A later read of key <paramref name="index"/>: work proportional to what changed in it.</summary>
     private void OnChanged(int index, EntityMap map)
     {
-        var changes = view.Changes(index, map);
+        var changes = _view.Changes(index, map);
         foreach (var change in changes)
         {
-            if (routes.IsLive(change.Id))
+            if (_routes.IsLive(change.Id))
             {
                 // The actor keeps what is newer than what it holds.
-                routes.Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
+                _routes.Route(change.Id, new ApplyEntries(change.Slot.Entries, ChangeSource.Replica), null);
             }
             else if (change.Missing.Count > 0)
             {
                 // New to this node: counted, and handed to the subscribers; the commit below takes it into the view.
-                actorless.Apply(change.Id, change.Missing, ChangeSource.Replica);
+                _actorless.Apply(change.Id, change.Missing, ChangeSource.Replica);
             }
         }
-        view.Commit(index, map, changes);
-        if (model.Kind == EntityKind.Device)
+        _view.Commit(index, map, changes);
+        if (_model.Kind == EntityKind.Device)
         {
             foreach (var change in changes)
             {
@@ -342,109 +175,22 @@ internal sealed class ReplicaReads(
     /// <summary>Withdraws the views in <paramref name="slot"/> that a removed incarnation left.</summary>
     private void WithdrawStaleViews(string id, Slot slot)
     {
-        foreach (var (node, incarnation) in removal.StaleViews(slot) ?? [])
+        foreach (var (node, incarnation) in _removal.StaleViews(slot) ?? [])
         {
-            actorless.WithdrawViews(id, node, incarnation);
+            _actorless.WithdrawViews(id, node, incarnation);
         }
     }
 
     /// <summary>Ids with state, from the replica view and the live actors.</summary>
     private List<string> ListIds(ListIds m)
     {
-        var ids = new HashSet<string>(view.Ids(), StringComparer.Ordinal);
+        var ids = new HashSet<string>(_view.Ids(), StringComparer.Ordinal);
         return ids
             .Where(id => id.StartsWith(m.Prefix, StringComparison.Ordinal)
                          && (m.After is null || string.CompareOrdinal(id, m.After) > 0)
-                         && model.ToEvent(id, view.Current(id), nodeName, initial: true) is not null)
+                         && _model.ToEvent(id, _view.Current(id), _nodeName, initial: true) is not null)
             .Order(StringComparer.Ordinal)
             .Take(m.Limit)
             .ToList();
-    }
-
-    /// <summary>A whole read of a repair failed: the nodes it asked did not all answer in time, or the
-    /// replicator knew too few nodes to ask (a node that has just joined may read before its replicator
-    /// has taken the members in). It is sent again, <see cref="RepairRead.Attempts"/> times in all, a
-    /// little later each time; then the key waits for the next full-state gossip, and a warning says so.</summary>
-    private void OnReadFailed(string keyId, RepairRead read)
-    {
-        if (read.Attempt < RepairRead.Attempts && _keyIndex.TryGetValue(keyId, out var index))
-        {
-            later(RepairRead.RetryDelay * read.Attempt, new ReadAgain(_repair.Round, index, read.Next()));
-            return;
-        }
-        log.Warning("{0}: a repair read key {1} from other nodes {2} times and had no answer; it converges at the next full-state gossip",
-            model.Kind, keyId, read.Attempt);
-        RepairAnswered(read.Fetched);
-    }
-
-    private void RepairAnswered(bool fetch)
-    {
-        _repair.Answered(fetch);
-        ReadRepairKeys();
-        NextRepairIfDone();
-    }
-
-    private void NextRepairIfDone()
-    {
-        if (_repair.TakeQueued() is { } queued)
-        {
-            self.Tell(new RepairReplica("asked for again while the last repair ran", queued.FromEveryNode, queued.Peers));
-        }
-    }
-
-    /// <summary>Sends the repair's next reads: a few keys at a time, so that a repair of a large
-    /// replica does not flood the replicators (and starve the failure detector's heartbeats).</summary>
-    private void ReadRepairKeys()
-    {
-        while (_repair.NextRead() is { } read)
-        {
-            // A key this node holds nothing of (a new node's) is read whole at once: every entity differs.
-            if (read.From is { } peer && view.Replica(read.Key) is { Count: > 0 and <= KeyItemsQuery.MaxHeld } held)
-            {
-                _fetching.Add((read.Key, peer));
-                peerManager(peer).Tell(new KeyItemsQuery(model.Kind, _repair.Round, read.Key, held.ItemDigests()), self);
-                later(readTimeout, new ItemsTimedOut(_repair.Round, read.Key, peer));
-            }
-            else
-            {
-                ReadWhole(read.Key, read.From is null ? RepairRead.Whole : RepairRead.Fetch);
-            }
-        }
-    }
-
-    /// <summary>Reads key <paramref name="index"/> whole from other nodes through distributed data (which
-    /// merges what it read into the local replica).</summary>
-    private void ReadWhole(int index, RepairRead request)
-    {
-        IReadConsistency read = _repair.FromEveryNode ? new ReadAll(readTimeout) : new ReadFrom(2, readTimeout);
-        replicator.Tell(Dsl.Get(_keys.Keys[index], read, request));
-    }
-
-    /// <summary>The peers of repair <paramref name="Round"/> had the read timeout to send their digests.</summary>
-    public sealed record DigestsTimedOut(long Round) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
-
-    /// <summary>The peer of a fetch of repair <paramref name="Round"/> had the read timeout to answer.</summary>
-    public sealed record ItemsTimedOut(long Round, int Key, Address Peer) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
-
-    /// <summary>A whole read of repair <paramref name="Round"/> that failed, to be sent again.</summary>
-    private sealed record ReadAgain(long Round, int Key, RepairRead Read) : IRepairMessage, INotInfluenceReceiveTimeout, IDeadLetterSuppression;
-
-    /// <summary>Marks the replicator's answer to the update that merges what a fetch brought into <paramref name="Key"/>.</summary>
-    private sealed record RepairMerge(EntityMapKey Key);
-
-    /// <summary>Marks the reads of a repair apart from the polls, and those that stand for a fetch
-    /// (its read back, or the whole read that replaced it) apart from whole reads; counts the attempts.</summary>
-    internal sealed record RepairRead(bool Fetched, int Attempt = 1)
-    {
-        /// <summary>How many times a whole read is sent before the repair gives up on its key.</summary>
-        public const int Attempts = 3;
-
-        /// <summary>How long after its first failure a read is sent again (twice that after the second).</summary>
-        public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
-
-        public static readonly RepairRead Whole = new(false);
-        public static readonly RepairRead Fetch = new(true);
-
-        public RepairRead Next() => this with { Attempt = Attempt + 1 };
     }
 }
