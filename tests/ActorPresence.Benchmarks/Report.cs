@@ -728,7 +728,8 @@ public static class Report
         if (http.Count > 0)
         {
             md.AppendLine("Through the HTTP API: keep-alive clients, each on its own connection to one node, spread evenly over the nodes, "
-                + "each sending its next PUT when the last is answered; new mailboxes first, then updates of device views "
+                + "each sending its next PUT when the last is answered; after an unrecorded warm-up of both (a tenth as many other new "
+                + "mailboxes, and as many updates of the device views), new mailboxes first, then updates of device views "
                 + "that each node created beforehand, with the same clients. Latencies in ms, from sending the request to the answer.").AppendLine();
             Table(md,
                 ["System", "Operation", "Kind", "Nodes", "Clients", "Writes", "Rate/s", "p50", "p99", "max", "Slower than 1 s", "Failures", "CPU-µs/write"],

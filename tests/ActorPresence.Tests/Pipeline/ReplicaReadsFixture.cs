@@ -1,14 +1,10 @@
 using ActorPresence.Domain;
 using ActorPresence.Entities;
-using ActorPresence.Entities.Messages;
 using ActorPresence.Replication;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
-using static ActorPresence.Entities.Messages.EntityHandshake;
-using static ActorPresence.Entities.Messages.EntityQueries;
-using static ActorPresence.Tests.Samples;
 
 namespace ActorPresence.Tests.Pipeline;
 

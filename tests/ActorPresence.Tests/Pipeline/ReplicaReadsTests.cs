@@ -2,16 +2,14 @@ using ActorPresence.Domain;
 using ActorPresence.Entities;
 using ActorPresence.Entities.Messages;
 using ActorPresence.Replication;
-using Akka.Actor;
-using Akka.DistributedData;
-using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using static ActorPresence.Entities.Messages.EntityHandshake;
 using static ActorPresence.Entities.Messages.EntityQueries;
 using static ActorPresence.Tests.Samples;
 
 namespace ActorPresence.Tests.Pipeline;
 
+/// <summary>Rounds of reads of the local replica, listings, and what a read brings to actors, subscribers
+/// and the view.</summary>
 public sealed class ReplicaReadsTests : ReplicaReadsFixture
 {
     [Fact]

@@ -5,13 +5,13 @@ using ActorPresence.Replication;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using static ActorPresence.Entities.Messages.EntityHandshake;
-using static ActorPresence.Entities.Messages.EntityQueries;
 using static ActorPresence.Tests.Samples;
 
 namespace ActorPresence.Tests.Pipeline;
 
+/// <summary>Repairs: key digests compared with peers, fetches of what differs, whole reads, their
+/// timeouts and retries, and the answers to a peer's repair.</summary>
 public sealed class ReplicaRepairTests : ReplicaReadsFixture
 {
     [Fact]
