@@ -6,7 +6,6 @@ using Akka.DistributedData;
 using Akka.Event;
 using static ActorPresence.Entities.Messages.EntityHandshake;
 using static ActorPresence.Entities.Messages.EntityQueries;
-using static ActorPresence.Entities.Messages.MembershipNotices;
 
 namespace ActorPresence.Entities;
 
