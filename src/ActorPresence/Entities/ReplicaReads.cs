@@ -30,7 +30,6 @@ internal sealed class ReplicaReads
     private readonly IEntityRoutes _routes;
     private readonly ActorlessEntities _actorless;
     private readonly NodeRemoval _removal;
-    private readonly Dictionary<string, int> _keyIndex;
     private readonly ReplicaPoll _poll;
 
     public ReplicaReads(
@@ -39,7 +38,6 @@ internal sealed class ReplicaReads
         Func<Address, ICanTell> peerManager, Action<TimeSpan, object> later)
     {
         (_model, _nodeName, _view, _replicator, _routes, _actorless, _removal) = (model, nodeName, view, replicator, routes, actorless, removal);
-        _keyIndex = view.Keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
         _poll = new ReplicaPoll(view.Keys.Keys.Count);
         Repairs = new ReplicaRepair(
             model, view, replicator, self, readTimeout, log, peerManager, later, () => _poll.Completed > 0, OnData);
@@ -110,11 +108,11 @@ internal sealed class ReplicaReads
         }
     }
 
-    private bool Polled(string keyId) => _keyIndex.ContainsKey(keyId) && _poll.Answered();
+    private bool Polled(string keyId) => _view.Keys.TryIndexOfKey(keyId, out _) && _poll.Answered();
 
     private void OnData(string keyId, IReplicatedData data)
     {
-        if (!_keyIndex.TryGetValue(keyId, out var index) || data is not EntityMap map)
+        if (!_view.Keys.TryIndexOfKey(keyId, out var index) || data is not EntityMap map)
         {
             return;
         }

@@ -29,8 +29,6 @@ internal sealed class ReplicaRepair(
     Action<string, IReplicatedData> onRead)
 {
     private readonly KeySpace _keys = view.Keys;
-    private readonly Dictionary<string, int> _keyIndex =
-        view.Keys.Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
     private readonly RepairRound _repair = new(view.Keys.Keys.Count);
     // The fetches of the running repair that wait for a peer's answer (KeyItems).
     private readonly HashSet<(int Key, Address Peer)> _fetching = [];
@@ -237,7 +235,7 @@ internal sealed class ReplicaRepair(
     /// little later each time; then the key waits for the next full-state gossip, and a warning says so.</summary>
     private void OnReadFailed(string keyId, RepairRead read)
     {
-        if (read.Attempt < RepairRead.Attempts && _keyIndex.TryGetValue(keyId, out var index))
+        if (read.Attempt < RepairRead.Attempts && _keys.TryIndexOfKey(keyId, out var index))
         {
             later(RepairRead.RetryDelay * read.Attempt, new ReadAgain(_repair.Round, index, read.Next()));
             return;

@@ -19,7 +19,10 @@ public sealed class KeySpace
         }
         Kind = kind;
         Keys = Enumerable.Range(0, keyCount).Select(i => new EntityMapKey(KeyIdPrefix(kind) + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        _indexOfKey = Keys.Select((key, i) => (key.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
     }
+
+    private readonly Dictionary<string, int> _indexOfKey;
 
     public EntityKind Kind { get; }
 
@@ -28,6 +31,9 @@ public sealed class KeySpace
     public int IndexOf(string id) => (int)(Fnv1a(id) % (uint)Keys.Count);
 
     public EntityMapKey KeyOf(string id) => Keys[IndexOf(id)];
+
+    /// <summary>The index of the key whose id is <paramref name="keyId"/>; false for a key not of this space.</summary>
+    public bool TryIndexOfKey(string keyId, out int index) => _indexOfKey.TryGetValue(keyId, out index);
 
     /// <summary>What every key id of <paramref name="kind"/> starts with, e.g. <c>ap-device-</c>.</summary>
     public static string KeyIdPrefix(EntityKind kind) => $"ap-{kind.Name()}-";
