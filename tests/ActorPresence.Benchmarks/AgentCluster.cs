@@ -49,7 +49,7 @@ public sealed class AgentProcess : IAsyncDisposable
         var httpPort = FreePort();
         string[] arguments =
         [
-            typeof(AgentProcess).Assembly.Location, "agent", "--node-name", name, "--port", port.ToString(),
+            AgentBuild.Assembly, "agent", "--node-name", name, "--port", port.ToString(),
             "--http-port", httpPort.ToString(), "--config", configFile, "--data-dir", dataDir, "--seeds", seed,
             .. extraArgs ?? [],
         ];

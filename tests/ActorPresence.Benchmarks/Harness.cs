@@ -90,6 +90,17 @@ public sealed partial class Harness
         {
             _notes.Add($"A partial run: only the steps matching AP_BENCH_ONLY={string.Join(',', Only)} ran.");
         }
+        // AP_BENCH_AGENTS=jit runs the agents from the build output in a full run too (to compare).
+        if (!_options.Quick && Environment.GetEnvironmentVariable("AP_BENCH_AGENTS") != "jit")
+        {
+            Log("publishing the agents ReadyToRun");
+            if (await AgentBuild.UseReadyToRunAsync(work) is { } why)
+            {
+                Log(why);
+                _notes.Add($"The ReadyToRun publish of the agents failed ({why}).");
+            }
+        }
+        _notes.Add($"Node processes ran {AgentBuild.Description}.");
         try
         {
             foreach (var nodes in Only is null ? _options.ClusterSizes : [_options.ClusterSizes.Min()])
@@ -466,6 +477,10 @@ public sealed partial class Harness
         var targets = await Task.WhenAll(probes.Select(p => agents[0].GetAsync<Agent.Fingerprint>(p.Path, "the restart check")));
         await cluster.KillAllAsync(TimeSpan.FromSeconds(20));
         var clock = Stopwatch.StartNew();
+        if (TraceRestart)
+        {
+            Log($"restart trace: clock starts at {DateTime.UtcNow:HH:mm:ss.fff} UTC (node logs carry UTC times)");
+        }
         cluster.RestartAll();
 
         async Task<TimeSpan> UpAsync()
