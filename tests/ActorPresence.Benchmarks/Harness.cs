@@ -90,19 +90,19 @@ public sealed partial class Harness
         {
             _notes.Add($"A partial run: only the steps matching AP_BENCH_ONLY={string.Join(',', Only)} ran.");
         }
-        // AP_BENCH_AGENTS=jit runs the agents from the build output in a full run too (to compare).
-        if (!_options.Quick && Environment.GetEnvironmentVariable("AP_BENCH_AGENTS") != "jit")
-        {
-            Log("publishing the agents ReadyToRun");
-            if (await AgentBuild.UseReadyToRunAsync(work) is { } why)
-            {
-                Log(why);
-                _notes.Add($"The ReadyToRun publish of the agents failed ({why}).");
-            }
-        }
-        _notes.Add($"Node processes ran {AgentBuild.Description}.");
         try
         {
+            // AP_BENCH_AGENTS=jit runs the agents from the build output in a full run too (to compare).
+            if (!_options.Quick && Environment.GetEnvironmentVariable("AP_BENCH_AGENTS") != "jit")
+            {
+                Log("publishing the agents ReadyToRun");
+                if (await AgentBuild.UseReadyToRunAsync(work) is { } why)
+                {
+                    Log(why);
+                    _notes.Add($"The ReadyToRun publish of the agents failed: {why}.");
+                }
+            }
+            _notes.Add($"Node processes ran {AgentBuild.Description}.");
             foreach (var nodes in Only is null ? _options.ClusterSizes : [_options.ClusterSizes.Min()])
             {
                 await _phases.RunAsync($"{nodes} nodes", () => RunClusterAsync(nodes, Path.Combine(work, $"n{nodes}")));
@@ -479,7 +479,7 @@ public sealed partial class Harness
         var clock = Stopwatch.StartNew();
         if (TraceRestart)
         {
-            Log($"restart trace: clock starts at {DateTime.UtcNow:HH:mm:ss.fff} UTC (node logs carry UTC times)");
+            Log($"restart trace: clock starts at {DateTime.Now:HH:mm:ss.fff} (local time, as the node logs write it)");
         }
         cluster.RestartAll();
 
